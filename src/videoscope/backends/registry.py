@@ -1,0 +1,77 @@
+"""Named backends per model role, imported lazily on first use.
+
+A backend is named by ``role`` and ``name``; the registry maps the pair to ``"module:attribute"``
+so that heavy libraries (onnxruntime, ctranslate2, llama.cpp) are imported only when the backend is
+actually loaded. Settings choose the name; :func:`load_backend` builds and caches the instance.
+
+Example:
+    >>> from videoscope.backends.registry import available_backends
+    >>> "silero" in available_backends("vad")
+    True
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from typing import Any, Literal
+
+from videoscope.errors import BackendUnavailableError, ConfigError
+
+Role = Literal[
+    "vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm"
+]
+
+#: role -> backend name -> "module:factory". The factory takes keyword options from settings.
+_BACKENDS: dict[str, dict[str, str]] = {
+    "vad": {"silero": "videoscope.backends.silero_vad:SileroVAD"},
+    "asr": {"whisper": "videoscope.backends.whisper:WhisperRecognizer"},
+    "ocr": {"rapidocr": "videoscope.backends.rapidocr:RapidOCRRecognizer"},
+    "text_embedder": {"minilm": "videoscope.backends.minilm:MiniLMTextEmbedder"},
+    "image_text_embedder": {},
+    "audio_tagger": {},
+    "llm": {},
+}
+
+_instances: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Any] = {}
+_lock = threading.Lock()
+
+
+def register_backend(role: Role, name: str, target: str) -> None:
+    """Register ``target`` (``"package.module:Factory"``) as backend ``name`` of ``role``."""
+    _BACKENDS.setdefault(role, {})[name] = target
+
+
+def available_backends(role: Role) -> list[str]:
+    """Names registered for ``role``, sorted."""
+    return sorted(_BACKENDS.get(role, {}))
+
+
+def load_backend(role: Role, name: str, **options: Any) -> Any:
+    """Build (once per role, name and options) and return the backend instance.
+
+    Raises:
+        ConfigError: the name is not registered for this role.
+        BackendUnavailableError: the backend's optional dependencies or weights are missing.
+    """
+    targets = _BACKENDS.get(role, {})
+    if name not in targets:
+        raise ConfigError(
+            f"backend {role}={name!r}",
+            "no such backend",
+            f"choose one of: {', '.join(sorted(targets)) or '(none registered)'}",
+        )
+    key = (role, name, tuple(sorted(options.items())))
+    with _lock:
+        if key not in _instances:
+            module_name, _, attribute = targets[name].partition(":")
+            try:
+                module = importlib.import_module(module_name)
+            except ImportError as error:
+                raise BackendUnavailableError(
+                    f"backend {role}={name!r}",
+                    f"its dependencies are not installed ({error})",
+                    "install the matching extra, e.g. pip install 'videoscope[all]'",
+                ) from error
+            _instances[key] = getattr(module, attribute)(**options)
+        return _instances[key]

@@ -1,0 +1,1 @@
+"""The ``videoscope`` command line: thin Typer shells over library functions."""

@@ -1,0 +1,32 @@
+"""The ``videoscope`` Typer application: registers one command per module of this package."""
+
+from __future__ import annotations
+
+import logging
+
+import typer
+
+from videoscope.cli.eval import eval_command
+from videoscope.cli.index import index_command
+from videoscope.cli.probe import probe_command
+from videoscope.errors import VideoscopeError
+
+app = typer.Typer(
+    name="videoscope",
+    help="Turn video into structured, time-based data: index, search, describe, segment, evaluate.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.command("probe")(probe_command)
+app.command("index")(index_command)
+app.command("eval")(eval_command)
+
+
+def main() -> None:
+    """Console entry point: runs the app and turns videoscope errors into one clear line."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        app()
+    except VideoscopeError as error:
+        typer.secho(f"error: {error}", fg=typer.colors.RED, err=True)
+        raise SystemExit(2) from error

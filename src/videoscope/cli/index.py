@@ -1,0 +1,112 @@
+"""``videoscope index FILE...``: build each video's Timeline, with a progress bar per stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from videoscope.config import get_settings
+from videoscope.perceive.base import ProgressEvent, Stage
+from videoscope.perceive.pipeline import index_video
+from videoscope.perceive.registry import ModelOption, build_stages, stage_names
+from videoscope.samples import ensure_demo_video
+from videoscope.timeline.model import Timeline
+
+
+def index_command(
+    files: Annotated[list[Path] | None, typer.Argument(help="Videos to index.")] = None,
+    sample: Annotated[
+        bool, typer.Option("--sample", help="Index the built-in demo video (built on first use).")
+    ] = False,
+    options: Annotated[
+        str, typer.Option(help="Model options: 'visual', 'audio' or both, comma-separated.")
+    ] = "visual,audio",
+    stages: Annotated[
+        str | None, typer.Option(help="Exact stages, comma-separated (overrides --options).")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder to write <name>.timeline.json files into.")
+    ] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print timelines as JSON.")] = False,
+    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+) -> None:
+    """Index videos into multimodal Timelines (shots, speech, on-screen text, silences...)."""
+    settings = get_settings()
+    paths = list(files or [])
+    if sample:
+        paths.append(ensure_demo_video(settings.home / "samples")[0])
+    if not paths:
+        raise typer.BadParameter("give at least one FILE, or --sample")
+    if stages:
+        names = [name.strip() for name in stages.split(",") if name.strip()]
+    else:
+        chosen: list[ModelOption] = [o.strip() for o in options.split(",")]  # type: ignore[misc]
+        names = stage_names(chosen)
+    console = Console(stderr=json_output)
+    for path in paths:
+        pipeline = build_stages(names, settings)  # stages keep per-video state: fresh ones each
+        cache_dir = None if no_cache else settings.cache_dir
+        timeline = _index_with_progress(path, pipeline, cache_dir, console)
+        if out is not None:
+            out.mkdir(parents=True, exist_ok=True)
+            (out / f"{path.stem}.timeline.json").write_text(timeline.model_dump_json(indent=1))
+        if json_output:
+            typer.echo(timeline.model_dump_json(indent=1))
+        else:
+            print_summary(timeline, console)
+
+
+def _index_with_progress(
+    path: Path, pipeline: list[Stage], cache_dir: Path | None, console: Console
+) -> Timeline:
+    with Progress(
+        TextColumn("[bold]{task.description:<8}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as progress:
+        bars: dict[str, TaskID] = {}
+
+        def update(event: ProgressEvent) -> None:
+            if event.stage not in bars:
+                bars[event.stage] = progress.add_task(event.stage, total=1.0)
+            progress.update(bars[event.stage], completed=event.fraction)
+
+        console.print(f"[bold]indexing[/] {path}")
+        return index_video(path, pipeline, cache_dir=cache_dir, progress=update)
+
+
+def print_summary(timeline: Timeline, console: Console) -> None:
+    """Print a human summary of a timeline: counts per track and the first items of each."""
+    video = timeline.video
+    size = f"{video.width}x{video.height}" if video.width else "audio only"
+    console.print(
+        f"\n[bold]{video.path}[/]  {video.duration:.1f}s  {size}  hash {video.content_hash[:12]}"
+    )
+    counts = Table("track", "items", "first items", title="Timeline")
+    for track, count in timeline.summary().items():
+        counts.add_row(track, str(count), _preview(timeline, track))
+    console.print(counts)
+    for warning in timeline.warnings:
+        console.print(f"[yellow]warning:[/] {warning}")
+
+
+def _preview(timeline: Timeline, track: str, limit: int = 4) -> str:
+    if track.startswith("embeddings:"):
+        embeddings = timeline.embeddings[track.split(":", 1)[1]]
+        return f"{embeddings.model}, {embeddings.dim}-d"
+    parts = []
+    for item in getattr(timeline, track)[:limit]:
+        data = item.model_dump(exclude={"start", "end", "box", "confidence", "index"})
+        label = next((str(v) for k, v in data.items() if k in ("text", "label", "transition")), "")
+        parts.append(f"{item.start:.1f}-{item.end:.1f}s {label}".strip())
+    more = len(getattr(timeline, track)) - limit
+    return "; ".join(parts) + (f"; +{more} more" if more > 0 else "")
+

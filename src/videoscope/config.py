@@ -1,0 +1,83 @@
+"""Settings: defaults in code, then a TOML file, then ``VIDEOSCOPE_*`` environment variables.
+
+Every setting is documented here and in ``docs/configuration.md``. Nested settings use ``__`` in
+environment variables, e.g. ``VIDEOSCOPE_BACKENDS__ASR=whisper``.
+
+Example:
+    >>> settings = Settings()
+    >>> settings.backends.vad
+    'silero'
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+def _default_home() -> Path:
+    return Path(os.environ.get("XDG_DATA_HOME", Path.home() / ".local" / "share")) / "videoscope"
+
+
+class BackendChoice(BaseModel):
+    """Which named backend serves each model role (see ``docs/backends``)."""
+
+    vad: str = "silero"
+    asr: str = "whisper"
+    ocr: str = "rapidocr"
+    text_embedder: str = "minilm"
+    image_text_embedder: str = "default"
+    audio_tagger: str = "default"
+    llm: str = "default"
+    #: Keyword options per role passed to the backend's constructor, e.g. {"asr": {"beam_size": 5}}.
+    options: dict[str, dict[str, Any]] = Field(default_factory=dict)
+
+
+class Settings(BaseSettings):
+    """All of videoscope's settings."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="VIDEOSCOPE_",
+        env_nested_delimiter="__",
+        toml_file=os.environ.get("VIDEOSCOPE_CONFIG", "videoscope.toml"),
+        extra="ignore",
+    )
+
+    #: Where indexes, timelines and caches live (one directory: the embedded store).
+    home: Path = Field(default_factory=_default_home)
+    backends: BackendChoice = Field(default_factory=BackendChoice)
+    #: Worker threads per model (ONNX Runtime / CTranslate2 intra-op threads); 0 = all cores.
+    threads: int = 0
+
+    @property
+    def cache_dir(self) -> Path:
+        """Per-video caches of stage results, keyed by content hash."""
+        return self.home / "cache"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Precedence: constructor arguments, environment, TOML file, defaults."""
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls))
+
+
+@cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()

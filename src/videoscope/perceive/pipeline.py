@@ -1,0 +1,242 @@
+"""Index a video: one decode feeding every stage in parallel, results cached by content hash.
+
+``index_video`` probes and hashes the file, reuses every stage result already cached for these
+bytes and these stage options, and decodes the file once for the stages that remain. Each stage
+runs on its own thread behind a bounded queue, so decoding overlaps model inference and memory
+stays flat. Each stage's result is cached as soon as it finishes: an interrupted run resumes with
+the stages it had not finished, and a repeated run is served from the cache without decoding.
+
+Example:
+    >>> timeline = index_video("clip.mp4", stages=default_stages())  # doctest: +SKIP
+    >>> timeline.summary()["shots"]  # doctest: +SKIP
+    6
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from videoscope.errors import NotAVideoError
+from videoscope.media.decode import AudioChunk, DecodedFrame, DecodeReport, decode
+from videoscope.media.hashing import content_hash
+from videoscope.media.probe import MediaInfo, probe
+from videoscope.perceive.base import ProgressCallback, ProgressEvent, Stage
+from videoscope.timeline.model import TRACKS, Timeline, VideoRef
+
+logger = logging.getLogger(__name__)
+
+_QUEUE_ITEMS = 64
+_DONE = object()
+
+
+def index_video(
+    path: str | Path,
+    stages: Sequence[Stage],
+    *,
+    cache_dir: str | Path | None = None,
+    progress: ProgressCallback | None = None,
+) -> Timeline:
+    """Run ``stages`` over the video at ``path`` and return its validated :class:`Timeline`.
+
+    Args:
+        path: the video (or audio-only file, for audio stages).
+        stages: stages in dependency order (a stage's ``end`` sees the tracks of earlier ones).
+        cache_dir: where per-stage results are cached by content hash; None disables caching.
+        progress: called with a :class:`ProgressEvent` as decoding and stages advance.
+
+    Raises:
+        MediaError: the file cannot be indexed (see :func:`videoscope.media.probe.probe`).
+    """
+    report = progress or (lambda event: None)
+    info = probe(path)
+    report(ProgressEvent("hash", 0.0, "hashing content"))
+    digest = content_hash(info.path)
+    report(ProgressEvent("hash", 1.0))
+    ref = VideoRef(
+        content_hash=digest,
+        duration=info.duration,
+        path=info.path,
+        width=info.video.display_size[0] if info.video else None,
+        height=info.video.display_size[1] if info.video else None,
+        fps=info.video.average_fps if info.video else None,
+        has_audio=info.has_audio,
+    )
+    cache = _StageCache(Path(cache_dir) / digest, ref) if cache_dir is not None else None
+    runnable = [s for s in stages if _applicable(s, info)]
+    if stages and not runnable:
+        missing = "video" if not info.has_video else "audio"
+        raise NotAVideoError(
+            info.path,
+            f"the file has no {missing} stream, which the stages "
+            f"{', '.join(s.name for s in stages)} need",
+            "index it with the 'audio' model option" if missing == "video" else
+            "index it with the 'visual' model option",
+        )
+    cached = {s.name: cache.load(s) for s in runnable} if cache else {}
+    pending = [s for s in runnable if cached.get(s.name) is None]
+    decode_report = _run_decode(info, pending, report) if pending else DecodeReport()
+
+    timeline = Timeline(video=ref)
+    timeline.warnings.extend(decode_report.warnings)
+    for stage in runnable:
+        part = cached.get(stage.name)
+        if part is None:
+            part = _working_copy(timeline)
+            before = {name: len(getattr(part, name)) for name in TRACKS}
+            before_embeddings, before_warnings = set(part.embeddings), len(part.warnings)
+            stage.end(part)
+            part = _only_new(part, before, before_embeddings, before_warnings)
+            part.stages[stage.name] = stage.options()
+            if cache is not None and not decode_report.truncated:
+                cache.save(stage, part)
+        _absorb(timeline, part)
+        report(ProgressEvent(stage.name, 1.0, "done"))
+    for stage in stages:
+        if stage not in runnable:
+            timeline.warnings.append(f"stage {stage.name!r} skipped: the file has no "
+                                     f"{'audio' if stage.wants_audio else 'video'}")
+    timeline.sort_tracks()
+    timeline.validate_tracks()
+    return timeline
+
+
+def _applicable(stage: Stage, info: MediaInfo) -> bool:
+    if stage.wants_audio and not stage.frame_rate:
+        return info.has_audio
+    if stage.frame_rate and not stage.wants_audio:
+        return info.has_video
+    return info.has_audio or info.has_video
+
+
+def _run_decode(info: MediaInfo, stages: list[Stage], report: ProgressCallback) -> DecodeReport:
+    """Decode once and feed every stage on its own worker thread."""
+    workers = [_StageWorker(stage, info) for stage in stages]
+    want_video = any(stage.frame_rate > 0 for stage in stages)
+    want_audio = any(stage.wants_audio for stage in stages)
+    decode_report = DecodeReport()
+    last_reported = -1.0
+    try:
+        for item in decode(info, video=want_video, audio=want_audio, report=decode_report):
+            if isinstance(item, DecodedFrame):
+                for worker in workers:
+                    worker.offer_frame(item)
+                now = item.time
+            else:
+                for worker in workers:
+                    worker.offer_audio(item)
+                now = item.end
+            if now - last_reported >= 1.0:
+                last_reported = now
+                report(ProgressEvent("decode", min(1.0, now / info.duration), f"{now:.0f}s"))
+    finally:
+        for worker in workers:
+            worker.close()
+    report(ProgressEvent("decode", 1.0))
+    for worker in workers:
+        worker.join()
+    return decode_report
+
+
+class _StageWorker:
+    """Feeds one stage from a bounded queue on its own thread; samples frames at its rate."""
+
+    def __init__(self, stage: Stage, info: MediaInfo) -> None:
+        self.stage = stage
+        self.queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_ITEMS)
+        self.next_frame_time = 0.0
+        self.error: BaseException | None = None
+        self.step = 1.0 / stage.frame_rate if stage.frame_rate else float("inf")
+        stage.begin(info)
+        self.thread = threading.Thread(target=self._run, name=f"stage-{stage.name}", daemon=True)
+        self.thread.start()
+
+    def offer_frame(self, frame: DecodedFrame) -> None:
+        if not self.stage.frame_rate or frame.time + 1e-6 < self.next_frame_time:
+            return
+        # Skip ahead by whole steps so a variable frame rate never makes a stage fall behind.
+        steps = int((frame.time - self.next_frame_time) / self.step) + 1 if self.step else 1
+        self.next_frame_time += steps * self.step
+        self._put(("frame", frame.time, frame.rgb(self.stage.frame_size or None)))
+
+    def offer_audio(self, chunk: AudioChunk) -> None:
+        if self.stage.wants_audio:
+            self._put(("audio", chunk))
+
+    def close(self) -> None:
+        self._put(_DONE)
+
+    def join(self) -> None:
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
+
+    def _put(self, item: Any) -> None:
+        if self.error is None:
+            self.queue.put(item)
+
+    def _run(self) -> None:
+        while (item := self.queue.get()) is not _DONE:
+            if self.error is not None:
+                continue
+            try:
+                if item[0] == "frame":
+                    self.stage.feed_frame(item[1], item[2])
+                else:
+                    self.stage.feed_audio(item[1])
+            except Exception as error:  # re-raised by join() on the caller's thread
+                logger.exception("stage %s failed", self.stage.name)
+                self.error = error
+
+
+def _working_copy(timeline: Timeline) -> Timeline:
+    """A copy a stage may read and append to without touching ``timeline``."""
+    copy = timeline.model_copy()
+    for name in TRACKS:
+        setattr(copy, name, list(getattr(timeline, name)))
+    copy.embeddings, copy.warnings = dict(timeline.embeddings), list(timeline.warnings)
+    return copy
+
+
+def _only_new(
+    part: Timeline, before: dict[str, int], embeddings: set[str], warnings: int
+) -> Timeline:
+    """Keep only what the stage added to its working copy."""
+    fresh = Timeline(video=part.video, warnings=part.warnings[warnings:])
+    for name in TRACKS:
+        setattr(fresh, name, getattr(part, name)[before[name] :])
+    fresh.embeddings = {k: v for k, v in part.embeddings.items() if k not in embeddings}
+    return fresh
+
+
+def _absorb(timeline: Timeline, part: Timeline) -> None:
+    for name in TRACKS:
+        getattr(timeline, name).extend(getattr(part, name))
+    timeline.embeddings.update(part.embeddings)
+    timeline.warnings.extend(part.warnings)
+    timeline.stages.update(part.stages)
+
+
+class _StageCache:
+    """Per-video folder of stage results: ``<hash>/stages/<stage-key>/timeline.json``."""
+
+    def __init__(self, folder: Path, ref: VideoRef) -> None:
+        self.folder = folder / "stages"
+        self.ref = ref
+
+    def load(self, stage: Stage) -> Timeline | None:
+        target = self.folder / stage.cache_key()
+        if not (target / "timeline.json").exists():
+            return None
+        try:
+            return Timeline.load(target)
+        except (OSError, ValueError) as error:
+            logger.warning("ignoring unreadable cache %s: %s", target, error)
+            return None
+
+    def save(self, stage: Stage, part: Timeline) -> None:
+        part.save(self.folder / stage.cache_key())

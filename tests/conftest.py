@@ -1,0 +1,35 @@
+"""Shared fixtures: a per-session factory of real generated videos with exact truth."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from videoscope.samples import Truth, VideoSpec, render
+
+# Prove that nothing reaches a model hub: any attempt fails instead of downloading.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+
+class MediaFactory:
+    """Renders each named video once per test session and hands out its path and truth."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._built: dict[str, tuple[Path, Truth]] = {}
+
+    def build(self, name: str, spec: VideoSpec) -> tuple[Path, Truth]:
+        """Render ``spec`` as ``name`` (e.g. ``"cuts.mp4"``) unless already built this session."""
+        if name not in self._built:
+            path = self.folder / name
+            self._built[name] = (path, render(spec, path))
+        return self._built[name]
+
+
+@pytest.fixture(scope="session")
+def media(tmp_path_factory: pytest.TempPathFactory) -> MediaFactory:
+    """Session-wide factory of generated test videos."""
+    return MediaFactory(tmp_path_factory.mktemp("media"))
