@@ -79,12 +79,14 @@ def index_video(
         )
     cached = {s.name: cache.load(s) for s in runnable} if cache else {}
     pending = [s for s in runnable if cached.get(s.name) is None]
-    decode_report = _run_decode(info, pending, report) if pending else DecodeReport()
+    decode_report, failures = _run_decode(info, pending, report) if pending else (DecodeReport(), {})
 
     timeline = Timeline(video=ref)
     timeline.warnings.extend(decode_report.warnings)
     for stage in runnable:
         part = cached.get(stage.name)
+        if stage.name in failures:
+            continue
         if part is None:
             part = _working_copy(timeline)
             before = {name: len(getattr(part, name)) for name in TRACKS}
@@ -100,6 +102,8 @@ def index_video(
         if stage not in runnable:
             timeline.warnings.append(f"stage {stage.name!r} skipped: the file has no "
                                      f"{'audio' if stage.wants_audio else 'video'}")
+    if failures:  # the stages that succeeded are cached: a re-run resumes with the rest
+        raise next(iter(failures.values()))
     timeline.sort_tracks()
     timeline.validate_tracks()
     return timeline
@@ -113,8 +117,10 @@ def _applicable(stage: Stage, info: MediaInfo) -> bool:
     return info.has_audio or info.has_video
 
 
-def _run_decode(info: MediaInfo, stages: list[Stage], report: ProgressCallback) -> DecodeReport:
-    """Decode once and feed every stage on its own worker thread."""
+def _run_decode(
+    info: MediaInfo, stages: list[Stage], report: ProgressCallback
+) -> tuple[DecodeReport, dict[str, Exception]]:
+    """Decode once and feed every stage on its own worker thread; return the stages' failures."""
     workers = [_StageWorker(stage, info) for stage in stages]
     want_video = any(stage.frame_rate > 0 for stage in stages)
     want_audio = any(stage.wants_audio for stage in stages)
@@ -137,9 +143,12 @@ def _run_decode(info: MediaInfo, stages: list[Stage], report: ProgressCallback) 
         for worker in workers:
             worker.close()
     report(ProgressEvent("decode", 1.0))
+    failures = {}
     for worker in workers:
-        worker.join()
-    return decode_report
+        worker.thread.join()
+        if worker.error is not None:
+            failures[worker.stage.name] = worker.error
+    return decode_report, failures
 
 
 class _StageWorker:
@@ -149,7 +158,7 @@ class _StageWorker:
         self.stage = stage
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self.next_frame_time = 0.0
-        self.error: BaseException | None = None
+        self.error: Exception | None = None
         self.step = 1.0 / stage.frame_rate if stage.frame_rate else float("inf")
         stage.begin(info)
         self.thread = threading.Thread(target=self._run, name=f"stage-{stage.name}", daemon=True)
@@ -168,12 +177,7 @@ class _StageWorker:
             self._put(("audio", chunk))
 
     def close(self) -> None:
-        self._put(_DONE)
-
-    def join(self) -> None:
-        self.thread.join()
-        if self.error is not None:
-            raise self.error
+        self.queue.put(_DONE)
 
     def _put(self, item: Any) -> None:
         if self.error is None:
@@ -188,7 +192,7 @@ class _StageWorker:
                     self.stage.feed_frame(item[1], item[2])
                 else:
                     self.stage.feed_audio(item[1])
-            except Exception as error:  # re-raised by join() on the caller's thread
+            except Exception as error:  # re-raised by index_video on the caller's thread
                 logger.exception("stage %s failed", self.stage.name)
                 self.error = error
 

@@ -1,0 +1,91 @@
+"""The pipeline decodes once for all stages, caches each stage, and resumes after a failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import videoscope.perceive.pipeline as pipeline
+from tests.conftest import MediaFactory
+from videoscope.perceive.base import ProgressEvent, Stage
+from videoscope.perceive.pipeline import index_video
+from videoscope.perceive.silence import SilenceStage
+from videoscope.samples import ShotSpec, SpeechSpec, VideoSpec
+from videoscope.timeline.model import Timeline, VisualTag
+
+
+class BrightnessStage(Stage):
+    """Tags each second with its mean brightness: a tiny real stage for pipeline tests."""
+
+    name = "brightness"
+    frame_size = 64
+
+    def __init__(self, frame_rate: float = 2.0, fail: bool = False) -> None:
+        self.frame_rate = frame_rate
+        self.fail = fail
+        self.times: list[float] = []
+        self.shapes: set[tuple[int, ...]] = set()
+
+    def feed_frame(self, time: float, image: np.ndarray) -> None:
+        if self.fail:
+            raise RuntimeError("model crashed")
+        self.times.append(time)
+        self.shapes.add(image.shape)
+
+    def end(self, timeline: Timeline) -> None:
+        for time in self.times:
+            end = min(time + 1 / self.frame_rate, timeline.video.duration)
+            timeline.visual_tags.append(VisualTag(start=time, end=end, label="frame"))
+
+
+@pytest.fixture(scope="module")
+def video(media: MediaFactory) -> Path:
+    spec = VideoSpec(
+        shots=[ShotSpec("astronaut", 2.0), ShotSpec("coffee", 2.0)],
+        speech=[SpeechSpec("Testing the pipeline.", 0.3)],
+        width=320,
+        height=240,
+    )
+    return media.build("pipeline.mp4", spec)[0]
+
+
+def test_one_decode_feeds_every_stage_at_its_rate(
+    video: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real_decode = pipeline.decode
+
+    def counting_decode(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(pipeline, "decode", counting_decode)
+    slow, fast = BrightnessStage(frame_rate=1.0), BrightnessStage(frame_rate=5.0)
+    slow.name = "slow"  # type: ignore[misc]
+    events: list[ProgressEvent] = []
+    timeline = index_video(video, [slow, fast, SilenceStage()], progress=events.append)
+    assert len(calls) == 1
+    assert len(slow.times) == 4 and len(fast.times) == 20  # 4 s at 1 and 5 frames per second
+    assert np.allclose(np.diff(fast.times), 0.2, atol=0.021)
+    assert slow.shapes == {(48, 64, 3)}  # 320x240 scaled to a 64 px longest side
+    assert timeline.silences, "the audio stage ran in the same pass"
+    assert {e.stage for e in events} >= {"hash", "decode", "slow", "brightness", "silence"}
+    assert events[-1].fraction == 1.0
+
+
+def test_cache_serves_repeat_runs_and_resumes_after_failure(video: Path, tmp_path: Path) -> None:
+    with pytest.raises(RuntimeError, match="model crashed"):
+        index_video(video, [SilenceStage(), BrightnessStage(fail=True)], cache_dir=tmp_path)
+    silence_again, brightness = SilenceStage(), BrightnessStage()
+    first = index_video(video, [silence_again, brightness], cache_dir=tmp_path)
+    assert silence_again._levels == [], "silence came from the cache of the failed run"
+    assert brightness.times, "the stage that failed ran again"
+    cached_brightness = BrightnessStage()
+    second = index_video(video, [SilenceStage(), cached_brightness], cache_dir=tmp_path)
+    assert cached_brightness.times == []
+    assert second.visual_tags == first.visual_tags and second.silences == first.silences
+    changed = BrightnessStage(frame_rate=1.0)
+    index_video(video, [changed], cache_dir=tmp_path)
+    assert len(changed.times) == 4, "different options are a different cache entry"
