@@ -37,8 +37,25 @@ def long_video(minutes: float) -> Path:
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as listing:
             listing.write(f"file '{demo.resolve()}'\n" * loops)
         subprocess.run(
-            ["ffmpeg", "-v", "error", "-y", "-f", "concat", "-safe", "0", "-i", listing.name,
-             "-t", str(minutes * 60), "-c", "copy", "-movflags", "+faststart", str(target)],
+            [
+                "ffmpeg",
+                "-v",
+                "error",
+                "-y",
+                "-f",
+                "concat",
+                "-safe",
+                "0",
+                "-i",
+                listing.name,
+                "-t",
+                str(minutes * 60),
+                "-c",
+                "copy",
+                "-movflags",
+                "+faststart",
+                str(target),
+            ],
             check=True,
         )
     return target
@@ -79,8 +96,10 @@ def main() -> None:
     raw_seconds, frames = time_videoscope(path, convert=False)
     stage_seconds, _ = time_videoscope(path, convert=True)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"machine: {platform.processor() or platform.machine()}, "
-          f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, "
+        f"{subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} cores"
+    )
     print(f"video: {path.name}, {duration:.0f} s, 1280x720 25 fps H.264 + AAC, {frames} frames\n")
     print("| decoder | seconds | frames/s | x real time |")
     print("|---|---|---|---|")

@@ -1,4 +1,4 @@
-"""The error hierarchy: every failure a user can cause says what happened, to which input, what to do.
+"""The error hierarchy: every user-caused failure says what happened, to which input, what to do.
 
 All errors derive from :class:`VideoscopeError`. The API maps each class to one HTTP status in
 ``videoscope.api``; the CLI prints ``str(error)`` and exits non-zero. Nothing else in the package

@@ -148,8 +148,16 @@ def test_larger_than_8k_is_refused_with_a_fix(tmp_path: Path) -> None:
 
 def test_8k_video_decodes_downscaled(tmp_path: Path) -> None:
     path = tmp_path / "uhd8k.mp4"
-    render(VideoSpec(shots=[ShotSpec("coins", 0.2, motion="static")], width=7680, height=4320,
-                     fps=10, audio=False), path)
+    render(
+        VideoSpec(
+            shots=[ShotSpec("coins", 0.2, motion="static")],
+            width=7680,
+            height=4320,
+            fps=10,
+            audio=False,
+        ),
+        path,
+    )
     info = probe(path)
     assert info.video is not None and info.video.display_size == (7680, 4320)
     frame = next(f for f in decode(info) if isinstance(f, DecodedFrame))
@@ -158,8 +166,16 @@ def test_8k_video_decodes_downscaled(tmp_path: Path) -> None:
 
 def test_rotated_phone_video_comes_out_upright(tmp_path: Path) -> None:
     path = tmp_path / "phone.mp4"
-    render(VideoSpec(shots=[ShotSpec("astronaut", 1.0, motion="static")], rotation=90,
-                     width=320, height=240, audio=False), path)
+    render(
+        VideoSpec(
+            shots=[ShotSpec("astronaut", 1.0, motion="static")],
+            rotation=90,
+            width=320,
+            height=240,
+            audio=False,
+        ),
+        path,
+    )
     info = probe(path)
     assert info.video is not None and info.video.rotation == 90
     assert info.video.display_size == (240, 320)
@@ -170,8 +186,10 @@ def test_rotated_phone_video_comes_out_upright(tmp_path: Path) -> None:
 
 def test_variable_frame_rate_keeps_exact_timestamps(tmp_path: Path) -> None:
     path = tmp_path / "vfr.mp4"
-    render(VideoSpec(shots=[ShotSpec("chelsea", 2.0)], variable_frame_rate=True, audio=False,
-                     **SMALL), path)
+    render(
+        VideoSpec(shots=[ShotSpec("chelsea", 2.0)], variable_frame_rate=True, audio=False, **SMALL),
+        path,
+    )
     info = probe(path)
     assert info.video is not None and info.video.frame_rate_mode == "variable"
     times = [f.time for f in decode(info) if isinstance(f, DecodedFrame)]
@@ -181,8 +199,7 @@ def test_variable_frame_rate_keeps_exact_timestamps(tmp_path: Path) -> None:
 
 def test_odd_frame_rate_in_matroska_is_constant(tmp_path: Path) -> None:
     path = tmp_path / "ntsc.mkv"
-    render(VideoSpec(shots=[ShotSpec("rocket", 2.0)], fps=24000 / 1001, audio=False, **SMALL),
-           path)
+    render(VideoSpec(shots=[ShotSpec("rocket", 2.0)], fps=24000 / 1001, audio=False, **SMALL), path)
     info = probe(path)
     assert info.video is not None
     assert info.video.frame_rate_mode == "constant"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -14,7 +16,10 @@ def test_hand_checked_cases() -> None:
     a, b = Interval(0, 4), Interval(2, 6)
     assert a.intersection(b) == Interval(2, 4)
     assert a.iou(b) == pytest.approx(2 / 6)  # overlap 2 s over a union of 6 s
-    assert merge([Interval(5, 6), Interval(0, 2), Interval(1, 3)]) == [Interval(0, 3), Interval(5, 6)]
+    assert merge([Interval(5, 6), Interval(0, 2), Interval(1, 3)]) == [
+        Interval(0, 3),
+        Interval(5, 6),
+    ]
     assert merge([Interval(0, 1), Interval(1.2, 2)], gap=0.5) == [Interval(0, 2)]
     assert total_length([Interval(0, 2), Interval(1, 3), Interval(10, 11)]) == 4.0
     assert intersect([Interval(0, 5)], [Interval(1, 2), Interval(4, 8)]) == [
@@ -45,7 +50,7 @@ spans = st.lists(
 @given(spans)
 def test_merge_is_sorted_disjoint_and_keeps_length(items: list[Interval]) -> None:
     merged = merge(items)
-    assert all(x.end < y.start for x, y in zip(merged, merged[1:], strict=False))
+    assert all(x.end < y.start for x, y in itertools.pairwise(merged))
     assert total_length(merged) == pytest.approx(total_length(items))
     assert total_length(items) <= sum(i.duration for i in items) + 1e-9
 

@@ -26,14 +26,17 @@ def test_items_refuse_negative_or_reversed_times() -> None:
 def test_validation_names_track_and_item() -> None:
     timeline = _timeline()
     timeline.shots += [Shot(start=0, end=6, index=0), Shot(start=5, end=10, index=1)]
-    with pytest.raises(TimelineError, match="'shots' item 1.*overlaps"):
+    with pytest.raises(TimelineError, match=r"'shots' item 1.*overlaps"):
         timeline.validate_tracks()
     timeline = _timeline()
     timeline.words.append(Word(start=9.0, end=11.0, text="late"))
     with pytest.raises(TimelineError, match="after the video"):
         timeline.validate_tracks()
     timeline = _timeline()
-    timeline.texts += [OnScreenText(start=5, end=6, text="b"), OnScreenText(start=1, end=9, text="a")]
+    timeline.texts += [
+        OnScreenText(start=5, end=6, text="b"),
+        OnScreenText(start=1, end=9, text="a"),
+    ]
     with pytest.raises(TimelineError, match="not sorted"):
         timeline.validate_tracks()
     timeline.sort_tracks()

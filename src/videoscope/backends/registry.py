@@ -18,9 +18,7 @@ from typing import Any, Literal
 
 from videoscope.errors import BackendUnavailableError, ConfigError
 
-Role = Literal[
-    "vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm"
-]
+Role = Literal["vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm"]
 
 #: role -> backend name -> "module:factory". The factory takes keyword options from settings.
 _BACKENDS: dict[str, dict[str, str]] = {

@@ -109,4 +109,3 @@ def _preview(timeline: Timeline, track: str, limit: int = 4) -> str:
         parts.append(f"{item.start:.1f}-{item.end:.1f}s {label}".strip())
     more = len(getattr(timeline, track)) - limit
     return "; ".join(parts) + (f"; +{more} more" if more > 0 else "")
-

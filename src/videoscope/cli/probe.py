@@ -28,8 +28,11 @@ def probe_command(
     if info.video:
         v = info.video
         width, height = v.display_size
-        table.add_row("video", f"{v.codec} {width}x{height} {v.average_fps:.3f} fps "
-                      f"({v.frame_rate_mode}), rotation {v.rotation}°")
+        table.add_row(
+            "video",
+            f"{v.codec} {width}x{height} {v.average_fps:.3f} fps "
+            f"({v.frame_rate_mode}), rotation {v.rotation}°",
+        )
     else:
         table.add_row("video", "none")
     for number, a in enumerate(info.audio):

@@ -61,9 +61,9 @@ class DecodedFrame:
         scale = 1.0 if max_side is None else min(1.0, max_side / max(width, height))
         key = max(width, height) if scale == 1.0 else int(max_side or 0)
         if key not in self._cache:
-            target_w = max(2, int(round(width * scale / 2)) * 2)
-            target_h = max(2, int(round(height * scale / 2)) * 2)
-            image = self._frame.to_ndarray(
+            target_w = max(2, round(width * scale / 2) * 2)
+            target_h = max(2, round(height * scale / 2) * 2)
+            image: np.ndarray = self._frame.to_ndarray(
                 width=target_w, height=target_h, format="rgb24", interpolation="AREA"
             )
             if self._rotation:
@@ -172,10 +172,12 @@ def _decode_packet(
 ) -> list[av.VideoFrame] | list[av.AudioFrame]:
     """Decode one packet; a damaged packet is skipped with a warning instead of ending the pass."""
     try:
-        return packet.decode()  # type: ignore[return-value]
+        return packet.decode()
     except av.error.InvalidDataError as error:
         if len(report.warnings) < 20:
-            report.warnings.append(f"skipped a damaged packet near {report.last_time:.2f}s: {error}")
+            report.warnings.append(
+                f"skipped a damaged packet near {report.last_time:.2f}s: {error}"
+            )
         return []
 
 

@@ -10,6 +10,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import os
 from fractions import Fraction
 from pathlib import Path
@@ -241,7 +242,7 @@ def _frame_rate_mode(
     finally:
         container.seek(0)
     times.sort()
-    steps = [b - a for a, b in zip(times, times[1:], strict=False) if b > a]
+    steps = [b - a for a, b in itertools.pairwise(times) if b > a]
     if not steps:
         return "constant"
     return "variable" if max(steps) - min(steps) > 2 else "constant"

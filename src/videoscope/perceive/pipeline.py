@@ -74,12 +74,15 @@ def index_video(
             info.path,
             f"the file has no {missing} stream, which the stages "
             f"{', '.join(s.name for s in stages)} need",
-            "index it with the 'audio' model option" if missing == "video" else
-            "index it with the 'visual' model option",
+            "index it with the 'audio' model option"
+            if missing == "video"
+            else "index it with the 'visual' model option",
         )
     cached = {s.name: cache.load(s) for s in runnable} if cache else {}
     pending = [s for s in runnable if cached.get(s.name) is None]
-    decode_report, failures = _run_decode(info, pending, report) if pending else (DecodeReport(), {})
+    decode_report, failures = (
+        _run_decode(info, pending, report) if pending else (DecodeReport(), {})
+    )
 
     timeline = Timeline(video=ref)
     timeline.warnings.extend(decode_report.warnings)
@@ -100,8 +103,10 @@ def index_video(
         report(ProgressEvent(stage.name, 1.0, "done"))
     for stage in stages:
         if stage not in runnable:
-            timeline.warnings.append(f"stage {stage.name!r} skipped: the file has no "
-                                     f"{'audio' if stage.wants_audio else 'video'}")
+            timeline.warnings.append(
+                f"stage {stage.name!r} skipped: the file has no "
+                f"{'audio' if stage.wants_audio else 'video'}"
+            )
     if failures:  # the stages that succeeded are cached: a re-run resumes with the rest
         raise next(iter(failures.values()))
     timeline.sort_tracks()

@@ -51,6 +51,7 @@ def build_stages(names: Iterable[str], settings: Settings | None = None) -> list
         if name in chosen:
             module_name, _, attribute = target.partition(":")
             factory = getattr(importlib.import_module(module_name), attribute)
-            stages.append(factory.from_settings(settings) if hasattr(factory, "from_settings")
-                          else factory())
+            stages.append(
+                factory.from_settings(settings) if hasattr(factory, "from_settings") else factory()
+            )
     return stages

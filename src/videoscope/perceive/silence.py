@@ -34,8 +34,11 @@ class SilenceStage(Stage):
 
     def options(self) -> dict[str, Any]:
         """Thresholds that change the result."""
-        return {"min_duration": self.min_duration, "margin_db": self.margin_db,
-                "floor_db": self.floor_db}
+        return {
+            "min_duration": self.min_duration,
+            "margin_db": self.margin_db,
+            "floor_db": self.floor_db,
+        }
 
     def feed_audio(self, chunk: AudioChunk) -> None:
         """Reduce the chunk to 20 ms levels (50 floats per second are all that is kept)."""

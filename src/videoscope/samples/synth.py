@@ -199,15 +199,15 @@ def render(spec: VideoSpec, path: str | Path) -> Truth:
             video.codec_context.time_base = Fraction(1, 1000)
         video.options = {"preset": "ultrafast", "crf": str(spec.crf)}
         if spec.rotation:
-            video.set_display_rotation(spec.rotation)  # type: ignore[attr-defined]
+            video.set_display_rotation(spec.rotation)
         audio = container.add_stream("aac", rate=AUDIO_RATE) if spec.audio else None
         if audio is not None:
-            audio.layout = "mono"  # type: ignore[attr-defined]
+            audio.layout = "mono"
         frames = _FrameMaker(spec)
         time_base = video.codec_context.time_base or Fraction(1, 1) / _fps_fraction(spec.fps)
         for time in _frame_times(spec):
             frame = av.VideoFrame.from_ndarray(frames.at(time), format="rgb24")
-            frame.pts = int(round(time / time_base))
+            frame.pts = round(time / time_base)
             frame.time_base = time_base
             container.mux(video.encode(frame))
         container.mux(video.encode(None))
@@ -275,7 +275,7 @@ def _frame_times(spec: VideoSpec) -> list[float]:
     """Presentation times of every frame; uneven when ``variable_frame_rate`` is set."""
     period = 1.0 / spec.fps
     if not spec.variable_frame_rate:
-        return [i * period for i in range(int(round(spec.duration * spec.fps)))]
+        return [i * period for i in range(round(spec.duration * spec.fps))]
     times, time, step = [], 0.0, 0
     while time < spec.duration - 1e-9:
         times.append(round(time, 3))
@@ -350,7 +350,9 @@ class _FrameMaker:
         if nxt < len(shots) and shots[nxt].transition != "cut":
             entering = shots[nxt]
             if time >= entering.transition_start:
-                alpha = (time - entering.transition_start) / (entering.start - entering.transition_start)
+                alpha = (time - entering.transition_start) / (
+                    entering.start - entering.transition_start
+                )
                 if entering.transition == "dissolve":
                     blend, blend_alpha = self.view(nxt, time), alpha
                 else:  # fade: out to black over the first half, black until the cut
@@ -407,7 +409,9 @@ def _overlay_box(
     """The overlay's RGBA pixels and its box as fractions of the frame."""
     font = _font(max(12, spec.height // 16))
     probe_draw = ImageDraw.Draw(Image.new("RGB", (1, 1)))
-    left, top, right, bottom = probe_draw.textbbox((0, 0), overlay.text, font=font)
+    left, top, right, bottom = (
+        int(v) for v in probe_draw.textbbox((0, 0), overlay.text, font=font)
+    )
     pad = max(6, spec.height // 60)
     width, height = right - left + 2 * pad, bottom - top + 2 * pad
     plate = Image.new("RGBA", (width, height), (10, 10, 30, 215))
@@ -431,19 +435,14 @@ def _paste(frame: np.ndarray, pixels: _Pixels) -> None:
     frame[pixels.y : pixels.y + h, pixels.x : pixels.x + w] = blended.astype(np.uint8)
 
 
-def _mix_audio(
-    spec: VideoSpec, speech: list[tuple[SpeechSpec, np.ndarray]]
-) -> np.ndarray:
-    track = np.zeros(int(round(spec.duration * AUDIO_RATE)), dtype=np.float32)
+def _mix_audio(spec: VideoSpec, speech: list[tuple[SpeechSpec, np.ndarray]]) -> np.ndarray:
+    track = np.zeros(round(spec.duration * AUDIO_RATE), dtype=np.float32)
     rng = np.random.default_rng(7)
     for sound in spec.sounds:
         begin, end = int(sound.start * AUDIO_RATE), int(sound.end * AUDIO_RATE)
         length = max(0, min(end, len(track)) - begin)
         t = np.arange(length) / AUDIO_RATE
-        if sound.kind == "music":
-            piece = _chords(t)
-        else:
-            piece = _crowd(t, rng)
+        piece = _chords(t) if sound.kind == "music" else _crowd(t, rng)
         envelope = np.minimum(1.0, np.minimum(t, t[-1] - t if length else t) / 0.05)
         track[begin : begin + length] += sound.level * piece * envelope
     for item, samples in speech:

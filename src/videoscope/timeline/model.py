@@ -210,12 +210,15 @@ class Timeline(BaseModel):
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         self.validate_tracks()
-        meta = {k: {"model": v.model, "windows": [w.model_dump() for w in v.windows]}
-                for k, v in self.embeddings.items()}
+        meta = {
+            k: {"model": v.model, "windows": [w.model_dump() for w in v.windows]}
+            for k, v in self.embeddings.items()
+        }
         _write_atomic(target / "embeddings.json", json.dumps(meta).encode())
         buffer = target / "embeddings.npz.tmp"
         with buffer.open("wb") as file:
-            np.savez(file, **{k: v.vectors for k, v in self.embeddings.items()})
+            arrays = {k: v.vectors for k, v in self.embeddings.items()}
+            np.savez(file, **arrays)  # type: ignore[arg-type]
         buffer.replace(target / "embeddings.npz")
         _write_atomic(target / "timeline.json", self.model_dump_json(indent=1).encode())
 
