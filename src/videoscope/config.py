@@ -36,9 +36,9 @@ class BackendChoice(BaseModel):
     asr: str = "whisper"
     ocr: str = "rapidocr"
     text_embedder: str = "minilm"
-    image_text_embedder: str = "default"
-    audio_tagger: str = "default"
-    llm: str = "default"
+    image_text_embedder: str = "imagenet-concepts"
+    audio_tagger: str = "yamnet"
+    llm: str | None = None
     #: Keyword options per role passed to the backend's constructor, e.g. {"asr": {"beam_size": 5}}.
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

@@ -82,3 +82,21 @@ class BackendUnavailableError(VideoscopeError):
     """A model backend cannot be loaded (missing optional extra, missing packaged weights)."""
 
     code = "backend_unavailable"
+
+
+class NotFoundError(VideoscopeError):
+    """An id names no index, video or task."""
+
+    code = "not_found"
+
+
+class InvalidRequestError(VideoscopeError):
+    """A request is malformed: a missing or invalid parameter."""
+
+    code = "invalid_request"
+
+
+class ConflictError(VideoscopeError):
+    """The request conflicts with existing state (a duplicate name, say)."""
+
+    code = "conflict"

@@ -14,6 +14,7 @@ Example:
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 from typing import Any, Literal, Self
@@ -205,21 +206,34 @@ class Timeline(BaseModel):
             u.text for u in self.utterances if window is None or u.interval.overlaps(window)
         )
 
+    def embeddings_to_bytes(self) -> bytes:
+        """The embeddings as one ``.npz`` blob (vectors plus a JSON entry of models and windows)."""
+        meta = {
+            name: {"model": e.model, "windows": [w.model_dump() for w in e.windows]}
+            for name, e in self.embeddings.items()
+        }
+        arrays = {f"vectors/{name}": e.vectors for name, e in self.embeddings.items()}
+        buffer = io.BytesIO()
+        np.savez(buffer, __meta__=np.array(json.dumps(meta)), **arrays)  # type: ignore[arg-type]
+        return buffer.getvalue()
+
+    def load_embeddings(self, blob: bytes) -> None:
+        """Fill :attr:`embeddings` from a blob written by :meth:`embeddings_to_bytes`."""
+        with np.load(io.BytesIO(blob), allow_pickle=False) as arrays:
+            meta = json.loads(str(arrays["__meta__"]))
+            for name, entry in meta.items():
+                self.embeddings[name] = Embeddings(
+                    model=entry["model"],
+                    windows=[TimedItem(**w) for w in entry["windows"]],
+                    vectors=arrays[f"vectors/{name}"],
+                )
+
     def save(self, folder: str | Path) -> None:
-        """Write ``timeline.json`` and ``embeddings.npz`` into ``folder`` atomically."""
+        """Write ``timeline.json`` and ``embeddings.npz`` into ``folder``, each atomically."""
         target = Path(folder)
         target.mkdir(parents=True, exist_ok=True)
         self.validate_tracks()
-        meta = {
-            k: {"model": v.model, "windows": [w.model_dump() for w in v.windows]}
-            for k, v in self.embeddings.items()
-        }
-        _write_atomic(target / "embeddings.json", json.dumps(meta).encode())
-        buffer = target / "embeddings.npz.tmp"
-        with buffer.open("wb") as file:
-            arrays = {k: v.vectors for k, v in self.embeddings.items()}
-            np.savez(file, **arrays)  # type: ignore[arg-type]
-        buffer.replace(target / "embeddings.npz")
+        _write_atomic(target / "embeddings.npz", self.embeddings_to_bytes())
         _write_atomic(target / "timeline.json", self.model_dump_json(indent=1).encode())
 
     @classmethod
@@ -227,16 +241,9 @@ class Timeline(BaseModel):
         """Read a timeline written by :meth:`save`."""
         source = Path(folder)
         timeline = cls.model_validate_json((source / "timeline.json").read_bytes())
-        meta_file = source / "embeddings.json"
-        if meta_file.exists():
-            meta = json.loads(meta_file.read_bytes())
-            with np.load(source / "embeddings.npz") as arrays:
-                for name, entry in meta.items():
-                    timeline.embeddings[name] = Embeddings(
-                        model=entry["model"],
-                        windows=[TimedItem(**w) for w in entry["windows"]],
-                        vectors=arrays[name],
-                    )
+        blob = source / "embeddings.npz"
+        if blob.exists():
+            timeline.load_embeddings(blob.read_bytes())
         return timeline
 
 
