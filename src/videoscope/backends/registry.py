@@ -26,8 +26,10 @@ _BACKENDS: dict[str, dict[str, str]] = {
     "asr": {"whisper": "videoscope.backends.whisper:WhisperRecognizer"},
     "ocr": {"rapidocr": "videoscope.backends.rapidocr:RapidOCRRecognizer"},
     "text_embedder": {"minilm": "videoscope.backends.minilm:MiniLMTextEmbedder"},
-    "image_text_embedder": {},
-    "audio_tagger": {},
+    "image_text_embedder": {
+        "imagenet-concepts": "videoscope.backends.imagenet_concepts:ImageNetConceptEmbedder"
+    },
+    "audio_tagger": {"yamnet": "videoscope.backends.yamnet:YamnetTagger"},
     "llm": {},
 }
 

@@ -23,6 +23,8 @@ STAGES: dict[str, tuple[ModelOption, str]] = {
     "silence": ("audio", "videoscope.perceive.silence:SilenceStage"),
     "speech": ("audio", "videoscope.perceive.speech:SpeechStage"),
     "text": ("visual", "videoscope.perceive.text:OnScreenTextStage"),
+    "visual": ("visual", "videoscope.perceive.visual:VisualStage"),
+    "audio_events": ("audio", "videoscope.perceive.audio_events:AudioEventStage"),
 }
 
 
