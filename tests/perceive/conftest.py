@@ -157,3 +157,112 @@ def textless_video(media: MediaFactory) -> tuple[str, Truth]:
 
 
 # --- end of on-screen text fixtures -------------------------------------------------------------
+
+
+# --- speech (tests/perceive/test_speech.py) -----------------------------------------------------
+
+#: 24 plain sentences (230 words); the default test speaks every third, the slow test all of them.
+SPEECH_SENTENCES = (
+    "The library will be closed on Monday for cleaning.",
+    "She walked along the beach and collected small white shells.",
+    "My brother likes to cook spicy food for his friends.",
+    "The train was delayed because of heavy snow on the tracks.",
+    "We planted tomatoes and peppers in the garden last spring.",
+    "The children laughed when the puppy chased its own tail.",
+    "He forgot his umbrella and got wet on the way home.",
+    "The new bridge connects the old town with the harbor.",
+    "Scientists measured the temperature of the ocean every night.",
+    "Turn left at the bakery and walk straight to the station.",
+    "The concert was cancelled because the singer had a cold.",
+    "I would like a cup of tea with milk and honey.",
+    "Grandmother knitted a thick blue scarf for the winter holidays.",
+    "The pilot announced that we would land in a few minutes.",
+    "Fresh bread smells wonderful early in the morning.",
+    "A strong wind knocked over the fence behind our house.",
+    "The students asked thoughtful questions after the lecture.",
+    "Remember to water the plants while I am away.",
+    "The detective found a muddy footprint near the window.",
+    "Our neighbors painted their kitchen a bright yellow color.",
+    "The football match ended in a draw after extra time.",
+    "Mountain goats climb steep cliffs with surprising ease.",
+    "The baker decorated the cake with chocolate and strawberries.",
+    "Volunteers cleaned the river banks on Saturday morning.",
+)
+_SPEECH_VOICES = ("en-us", "en", "en-us", "en-gb-x-rp")
+
+
+def speech_spec(indices: list[int]) -> VideoSpec:
+    """The sentences ``indices`` in four espeak voices at 150-170 words per minute.
+
+    Gaps of 0.7-1.8 s of silence between sentences; after every fourth sentence a 3 s stretch of
+    music or crowd noise (alternating) with 0.3 s of silence on each side. Small frames: the
+    speech stage reads only the audio.
+    """
+    from videoscope.samples import SoundSpec, SpeechSpec, speak
+    from videoscope.samples.synth import AUDIO_RATE
+
+    speech, sounds, cursor = [], [], 1.0
+    for position, index in enumerate(indices):
+        voice, rate = _SPEECH_VOICES[index % 4], (150, 170, 160)[index % 3]
+        speech.append(SpeechSpec(SPEECH_SENTENCES[index], cursor, voice, rate))
+        cursor += len(speak(SPEECH_SENTENCES[index], voice, rate)) / AUDIO_RATE
+        cursor += (0.7, 1.2, 1.8)[position % 3]
+        if position % 4 in (1, 3):
+            kind = "music" if position % 4 == 1 else "crowd"
+            sounds.append(SoundSpec(kind, cursor + 0.3, cursor + 3.3, level=0.3))
+            cursor += 3.6
+    length = float(int(cursor) + 1)
+    return VideoSpec(
+        shots=[ShotSpec("astronaut", length / 2), ShotSpec("rocket", length / 2)],
+        speech=speech,
+        sounds=sounds,
+        width=160,
+        height=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def speech_video(media: MediaFactory) -> tuple[str, Truth]:
+    """About 45 s: eight sentences (every third of 24), two music and two crowd stretches."""
+    path, truth = media.build("speech.mp4", speech_spec(list(range(0, 24, 3))))
+    return str(path), truth
+
+
+@pytest.fixture(scope="session")
+def speech_video_long(media: MediaFactory) -> tuple[str, Truth]:
+    """About 2.5 minutes: all 24 sentences, with music and crowd noise between them."""
+    path, truth = media.build("speech-long.mp4", speech_spec(list(range(24))))
+    return str(path), truth
+
+
+@pytest.fixture(scope="session")
+def speech_audio_only(media: MediaFactory) -> tuple[str, Truth]:
+    """A WAV file (no video stream) with two sentences, made from a rendered clip."""
+    import av
+
+    from videoscope.samples import SpeechSpec
+
+    spec = VideoSpec(
+        shots=[ShotSpec("moon", 9.0)],
+        speech=[
+            SpeechSpec(SPEECH_SENTENCES[11], 0.8),
+            SpeechSpec(SPEECH_SENTENCES[5], 5.0, "en-gb-x-rp"),
+        ],
+        width=160,
+        height=120,
+    )
+    video, truth = media.build("speech-for-wav.mp4", spec)
+    target = video.with_name("speech-only.wav")
+    if not target.exists():
+        with av.open(str(video)) as source, av.open(str(target), "w") as sink:
+            stream = sink.add_stream("pcm_s16le", rate=16_000, layout="mono")
+            for frame in source.decode(audio=0):
+                frame.pts = None
+                for packet in stream.encode(frame):
+                    sink.mux(packet)
+            for packet in stream.encode(None):
+                sink.mux(packet)
+    return str(target), truth
+
+
+# --- end of speech fixtures ---------------------------------------------------------------------
