@@ -34,7 +34,7 @@ _BACKENDS: dict[str, dict[str, str]] = {
 }
 
 _instances: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Any] = {}
-_lock = threading.Lock()
+_lock = threading.RLock()  # re-entrant: a backend may load another in its constructor
 
 
 def register_backend(role: Role, name: str, target: str) -> None:
