@@ -9,6 +9,7 @@ import typer
 from videoscope.cli.eval import eval_command
 from videoscope.cli.index import index_command
 from videoscope.cli.probe import probe_command
+from videoscope.cli.search import search_command
 from videoscope.errors import VideoscopeError
 
 app = typer.Typer(
@@ -19,6 +20,7 @@ app = typer.Typer(
 )
 app.command("probe")(probe_command)
 app.command("index")(index_command)
+app.command("search")(search_command)
 app.command("eval")(eval_command)
 
 

@@ -11,6 +11,8 @@ from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedCo
 from rich.table import Table
 
 from videoscope.config import get_settings
+from videoscope.library.ingest import add_to_library
+from videoscope.library.service import VideoLibrary
 from videoscope.perceive.base import ProgressEvent, Stage
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.registry import ModelOption, build_stages, stage_names
@@ -34,6 +36,10 @@ def index_command(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print timelines as JSON.")] = False,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    index: Annotated[
+        str | None,
+        typer.Option(help="Also store the videos in this library index (created if missing)."),
+    ] = None,
 ) -> None:
     """Index videos into multimodal Timelines (shots, speech, on-screen text, silences...)."""
     settings = get_settings()
@@ -42,16 +48,29 @@ def index_command(
         paths.append(ensure_demo_video(settings.home / "samples")[0])
     if not paths:
         raise typer.BadParameter("give at least one FILE, or --sample")
+    chosen_options: list[ModelOption] = [o.strip() for o in options.split(",")]  # type: ignore[misc]
     if stages:
         names = [name.strip() for name in stages.split(",") if name.strip()]
     else:
-        chosen: list[ModelOption] = [o.strip() for o in options.split(",")]  # type: ignore[misc]
-        names = stage_names(chosen)
+        names = stage_names(chosen_options)
     console = Console(stderr=json_output)
+    library, library_index_id = None, ""
+    if index is not None:
+        library = VideoLibrary(settings)
+        library_index_id = library.index_named(index, create=True, options=chosen_options).id
     for path in paths:
         pipeline = build_stages(names, settings)  # stages keep per-video state: fresh ones each
         cache_dir = None if no_cache else settings.cache_dir
         timeline = _index_with_progress(path, pipeline, cache_dir, console)
+        if library is not None:
+            record = add_to_library(
+                library.store,
+                library_index_id,
+                path,
+                timeline,
+                text_embedder=library.text_embedder,
+            )
+            console.print(f"stored in index {index!r} as video {record.id}")
         if out is not None:
             out.mkdir(parents=True, exist_ok=True)
             (out / f"{path.stem}.timeline.json").write_text(timeline.model_dump_json(indent=1))
