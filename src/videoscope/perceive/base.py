@@ -15,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -49,6 +49,8 @@ class Stage(ABC):
     frame_size: int = 0
     #: Whether this stage wants the 16 kHz mono audio.
     wants_audio: bool = False
+    #: Stages whose tracks this stage reads in :meth:`end`; their options join its cache key.
+    reads: ClassVar[tuple[str, ...]] = ()
 
     def options(self) -> dict[str, Any]:
         """Everything that changes this stage's output (backend names, thresholds).
@@ -57,9 +59,17 @@ class Stage(ABC):
         """
         return {"frame_rate": self.frame_rate, "frame_size": self.frame_size}
 
-    def cache_key(self) -> str:
-        """Stable digest of :meth:`options` and the stage name."""
-        blob = json.dumps({"stage": self.name, **self.options()}, sort_keys=True, default=str)
+    def cache_key(self, upstream: Sequence[str] = ()) -> str:
+        """Stable digest of the stage name, :meth:`options` and the keys of ``upstream`` stages.
+
+        ``upstream`` holds the cache keys of the stages named in :attr:`reads`, so that a change
+        in, say, the shot options also invalidates a stage that pools per shot.
+        """
+        blob = json.dumps(
+            {"stage": self.name, "upstream": sorted(upstream), **self.options()},
+            sort_keys=True,
+            default=str,
+        )
         return f"{self.name}-{hashlib.sha1(blob.encode()).hexdigest()[:12]}"
 
     def begin(self, info: MediaInfo) -> None:  # noqa: B027 - optional hook

@@ -66,7 +66,7 @@ def index_video(
         fps=info.video.average_fps if info.video else None,
         has_audio=info.has_audio,
     )
-    cache = _StageCache(Path(cache_dir) / digest, ref) if cache_dir is not None else None
+    cache = _StageCache(Path(cache_dir) / digest, stages) if cache_dir is not None else None
     runnable = [s for s in stages if _applicable(s, info)]
     if stages and not runnable:
         missing = "video" if not info.has_video else "audio"
@@ -233,12 +233,15 @@ def _absorb(timeline: Timeline, part: Timeline) -> None:
 class _StageCache:
     """Per-video folder of stage results: ``<hash>/stages/<stage-key>/timeline.json``."""
 
-    def __init__(self, folder: Path, ref: VideoRef) -> None:
+    def __init__(self, folder: Path, stages: Sequence[Stage]) -> None:
         self.folder = folder / "stages"
-        self.ref = ref
+        self.keys: dict[str, str] = {}
+        for stage in stages:  # in pipeline order, so upstream keys are known first
+            upstream = [self.keys[name] for name in stage.reads if name in self.keys]
+            self.keys[stage.name] = stage.cache_key(upstream)
 
     def load(self, stage: Stage) -> Timeline | None:
-        target = self.folder / stage.cache_key()
+        target = self.folder / self.keys[stage.name]
         if not (target / "timeline.json").exists():
             return None
         try:
@@ -248,4 +251,4 @@ class _StageCache:
             return None
 
     def save(self, stage: Stage, part: Timeline) -> None:
-        part.save(self.folder / stage.cache_key())
+        part.save(self.folder / self.keys[stage.name])
