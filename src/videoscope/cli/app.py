@@ -6,6 +6,7 @@ import logging
 
 import typer
 
+from videoscope.cli.analyze import analyze_command
 from videoscope.cli.eval import eval_command
 from videoscope.cli.index import index_command
 from videoscope.cli.probe import probe_command
@@ -21,6 +22,7 @@ app = typer.Typer(
 app.command("probe")(probe_command)
 app.command("index")(index_command)
 app.command("search")(search_command)
+app.command("analyze")(analyze_command)
 app.command("eval")(eval_command)
 
 

@@ -1,0 +1,55 @@
+"""Time-based metadata: segment definitions in, grounded, always-valid timed segments out.
+
+See docs/time_based_metadata.md. The entry points are :func:`analyze_timeline` (an indexed
+Timeline) and :func:`analyze_video` (a file, indexed first); :func:`parse_request` validates a
+request with precise errors.
+"""
+
+from videoscope.segments.engine import AnalyzeResult, analyze_timeline, analyze_video, format_time
+from videoscope.segments.evidence import Boundary, EvidenceGatherer, EvidenceIndex, SegmentEvidence
+from videoscope.segments.fields import (
+    EvidenceFieldFiller,
+    FieldFiller,
+    FilledFields,
+    LanguageModelFieldFiller,
+    metadata_json_schema,
+)
+from videoscope.segments.interpret import Plan, interpret
+from videoscope.segments.request import (
+    AnalyzeRequest,
+    AnalyzeRequestError,
+    FieldDefinition,
+    SegmentDefinition,
+    parse_request,
+)
+from videoscope.segments.segmenter import ContentOptions, enforce
+from videoscope.segments.similarity import EmbeddingScorer, LexicalScorer, Scorer, default_scorer
+
+__all__ = [
+    "AnalyzeRequest",
+    "AnalyzeRequestError",
+    "AnalyzeResult",
+    "Boundary",
+    "ContentOptions",
+    "EmbeddingScorer",
+    "EvidenceFieldFiller",
+    "EvidenceGatherer",
+    "EvidenceIndex",
+    "FieldDefinition",
+    "FieldFiller",
+    "FilledFields",
+    "LanguageModelFieldFiller",
+    "LexicalScorer",
+    "Plan",
+    "Scorer",
+    "SegmentDefinition",
+    "SegmentEvidence",
+    "analyze_timeline",
+    "analyze_video",
+    "default_scorer",
+    "enforce",
+    "format_time",
+    "interpret",
+    "metadata_json_schema",
+    "parse_request",
+]

@@ -1,0 +1,196 @@
+"""Property tests: random schemas over random timelines always give valid, grounded output."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from videoscope.evaluate import check_format, parse_time
+from videoscope.segments import LexicalScorer, analyze_timeline
+from videoscope.timeline.model import (
+    AudioEvent,
+    OnScreenText,
+    Shot,
+    Silence,
+    Timeline,
+    Utterance,
+    VideoRef,
+    VisualTag,
+    Word,
+)
+
+SCORER = LexicalScorer()
+DESCRIPTIONS = [
+    "every hard cut",
+    "each speaker turn",
+    "each sentence spoken",
+    "each time the on-screen text changes",
+    "pauses and silence",
+    "when music is playing",
+    "when the crowd cheers",
+    "segments without music",
+    "when the content is NOT gameplay",
+    "scoring plays",
+    "when the rocket is visible",
+    "when the presenter talks about the weather",
+    "non-speech footage except titles",
+    "something nobody measured",
+]
+WORDS = ["rocket", "cat", "coffee", "weather", "score", "goal", "news", "launch", "moon"]
+TYPES = ["string", "boolean", "number", "integer", "array", "timestamp", "time_array"]
+
+
+def _sorted_times(draw: st.DrawFn, duration: float, most: int) -> list[float]:
+    times = draw(st.lists(st.floats(0.0, duration), max_size=most))
+    return sorted({r for t in times if 0 < (r := round(t, 3)) < duration})
+
+
+@st.composite
+def timelines(draw: st.DrawFn) -> Timeline:
+    duration = draw(st.floats(0.5, 90.0))
+    tl = Timeline(video=VideoRef(content_hash="h", duration=duration))
+    if draw(st.booleans()):
+        cuts = [0.0, *_sorted_times(draw, duration, 12), duration]
+        for i, (a, b) in enumerate(itertools.pairwise(cuts)):
+            tl.shots.append(Shot(start=a, end=b, index=i, transition="start" if i == 0 else "cut"))
+            tl.visual_tags.append(VisualTag(start=a, end=b, label=draw(st.sampled_from(WORDS))))
+    edges = _sorted_times(draw, duration, 16)
+    for k, (a, b) in enumerate(zip(edges[::2], edges[1::2], strict=False)):
+        text = " ".join(draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4)))
+        if k % 3 == 2:
+            tl.silences.append(Silence(start=a, end=b))
+            continue
+        tl.utterances.append(
+            Utterance(start=a, end=b, text=text, speaker=draw(st.sampled_from([None, "A", "B"])))
+        )
+        step = (b - a) / len(text.split())
+        for j, w in enumerate(text.split()):
+            tl.words.append(Word(start=a + j * step, end=a + (j + 1) * step, text=w))
+    for _ in range(draw(st.integers(0, 5))):
+        a, b = sorted(draw(st.tuples(st.floats(0, duration), st.floats(0, duration))))
+        tl.texts.append(OnScreenText(start=a, end=b, text=draw(st.sampled_from(WORDS)).upper()))
+    for _ in range(draw(st.integers(0, 4))):
+        a, b = sorted(draw(st.tuples(st.floats(0, duration), st.floats(0, duration))))
+        label = draw(st.sampled_from(["music", "crowd", "speech", "silence"]))
+        tl.audio_events.append(AudioEvent(start=a, end=b, label=label))
+    tl.sort_tracks()
+    tl.validate_tracks()
+    return tl
+
+
+@st.composite
+def fields(draw: st.DrawFn, index: int) -> dict[str, Any]:
+    kind = draw(st.sampled_from(TYPES))
+    field: dict[str, Any] = {
+        "name": f"f{index}",
+        "type": kind,
+        "description": draw(
+            st.sampled_from(
+                [
+                    "",
+                    "number of words",
+                    "on-screen text",
+                    "is music playing",
+                    "duration in seconds",
+                    "visible objects",
+                    "what is said",
+                ]
+            )
+        ),
+    }
+    values = {
+        "string": st.lists(st.sampled_from(WORDS), min_size=1, max_size=5, unique=True),
+        "integer": st.lists(st.integers(-5, 5), min_size=1, max_size=4, unique=True),
+        "number": st.lists(
+            st.integers(0, 9).map(lambda v: v / 2), min_size=1, max_size=4, unique=True
+        ),
+        "boolean": st.just([True, False]),
+    }
+    if kind == "array":
+        item = draw(st.sampled_from(["string", "integer", "number", "boolean", "timestamp"]))
+        field["items"] = {"type": item}
+        if item != "timestamp" and draw(st.booleans()):
+            field["items"]["enum"] = draw(values[item])
+    elif kind in values and draw(st.booleans()):
+        field["enum"] = draw(values[kind])
+    return field
+
+
+@st.composite
+def requests(draw: st.DrawFn) -> dict[str, Any]:
+    definitions = []
+    for i in range(draw(st.integers(1, 4))):
+        definition: dict[str, Any] = {
+            "id": f"def_{i}",
+            "description": draw(st.sampled_from(DESCRIPTIONS)),
+            "fields": [draw(fields(j)) for j in range(draw(st.integers(0, 4)))],
+        }
+        if draw(st.integers(0, 3)) == 0:
+            ranges = []
+            for _ in range(draw(st.integers(1, 2))):
+                a = draw(st.floats(0, 60))
+                ranges.append({"start_time": a, "end_time": a + draw(st.floats(0.5, 40))})
+            definition["time_ranges"] = ranges
+        definitions.append(definition)
+    raw: dict[str, Any] = {
+        "segment_definitions": definitions,
+        "segment_time_format": draw(st.sampled_from(["seconds", "hh:mm:ss", "hh:mm:ss.fff"])),
+    }
+    low = draw(st.one_of(st.none(), st.floats(0.1, 6.0)))
+    if low is not None:
+        raw["min_segment_duration"] = low
+    if draw(st.booleans()):
+        raw["max_segment_duration"] = (low or 0.1) + draw(st.floats(0.0, 12.0))
+    if draw(st.integers(0, 3)) == 0:
+        a = draw(st.floats(0, 50))
+        raw["start_time"], raw["end_time"] = a, a + draw(st.floats(0.5, 60))
+    return raw
+
+
+def _segments(data: dict[str, Any]) -> Iterator[tuple[str, float, float]]:
+    for def_id, segs in data.items():
+        for s in segs:
+            start, end = parse_time(s["start_time"]), parse_time(s["end_time"])
+            assert start is not None and end is not None
+            yield def_id, start, end
+
+
+def _assert_sorted(spans: Sequence[tuple[float, float]]) -> None:
+    for (a0, b0), (a1, _) in itertools.pairwise(spans):
+        assert a0 < b0 <= a1 + 1e-9
+
+
+@settings(
+    max_examples=int(os.environ.get("VIDEOSCOPE_HYPOTHESIS_EXAMPLES", "150")),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(timeline=timelines(), raw=requests())
+def test_random_schema_on_random_timeline_is_always_valid(
+    timeline: Timeline, raw: dict[str, Any]
+) -> None:
+    result = analyze_timeline(timeline, raw, verbose=True, scorer=SCORER)
+    duration = timeline.video.duration
+    report = check_format(result.data, raw, duration)
+    assert report.valid, report.violations
+    assert not [w for w in result.warnings if w.startswith("guard")], result.warnings
+    data = json.loads(result.data)
+    assert list(data) == [d["id"] for d in raw["segment_definitions"]]
+    low, high = raw.get("start_time", 0.0), min(raw.get("end_time", duration), duration)
+    by_def: dict[str, list[tuple[float, float]]] = {}
+    for def_id, start, end in _segments(data):
+        by_def.setdefault(def_id, []).append((start, end))
+        assert low - 1e-9 <= start < end <= high + 1e-9
+        if "max_segment_duration" in raw:
+            assert end - start <= raw["max_segment_duration"] + 1e-6
+    for spans in by_def.values():
+        _assert_sorted(spans)
+    for evs in (result.evidence or {}).values():
+        for ev in evs:
+            assert "unsnapped" not in ev["start"] + ev["end"]
