@@ -65,7 +65,12 @@ def test_one_decode_feeds_every_stage_at_its_rate(
     slow, fast = BrightnessStage(frame_rate=1.0), BrightnessStage(frame_rate=5.0)
     slow.name = "slow"  # type: ignore[misc]
     events: list[ProgressEvent] = []
-    timeline = index_video(video, [slow, fast, SilenceStage()], progress=events.append)
+    timings: dict[str, float] = {}
+    timeline = index_video(
+        video, [slow, fast, SilenceStage()], progress=events.append, timings=timings
+    )
+    assert set(timings) == {"decode", "slow", "brightness", "silence"}
+    assert all(seconds >= 0 for seconds in timings.values()) and timings["decode"] > 0
     assert len(calls) == 1
     assert len(slow.times) == 4 and len(fast.times) == 20  # 4 s at 1 and 5 frames per second
     assert np.allclose(np.diff(fast.times), 0.2, atol=0.021)

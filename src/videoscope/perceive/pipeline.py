@@ -17,6 +17,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -40,6 +41,7 @@ def index_video(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
+    timings: dict[str, float] | None = None,
 ) -> Timeline:
     """Run ``stages`` over the video at ``path`` and return its validated :class:`Timeline`.
 
@@ -48,6 +50,8 @@ def index_video(
         stages: stages in dependency order (a stage's ``end`` sees the tracks of earlier ones).
         cache_dir: where per-stage results are cached by content hash; None disables caching.
         progress: called with a :class:`ProgressEvent` as decoding and stages advance.
+        timings: if given, filled with seconds per step: ``decode`` (wall time of the shared
+            decode) and, per stage that ran, the CPU seconds its thread and ``end`` used.
 
     Raises:
         MediaError: the file cannot be indexed (see :func:`videoscope.media.probe.probe`).
@@ -80,8 +84,9 @@ def index_video(
         )
     cached = {s.name: cache.load(s) for s in runnable} if cache else {}
     pending = [s for s in runnable if cached.get(s.name) is None]
+    clock = timings if timings is not None else {}
     decode_report, failures = (
-        _run_decode(info, pending, report) if pending else (DecodeReport(), {})
+        _run_decode(info, pending, report, clock) if pending else (DecodeReport(), {})
     )
 
     timeline = Timeline(video=ref)
@@ -94,7 +99,9 @@ def index_video(
             part = _working_copy(timeline)
             before = {name: len(getattr(part, name)) for name in TRACKS}
             before_embeddings, before_warnings = set(part.embeddings), len(part.warnings)
+            started = time.thread_time()
             stage.end(part)
+            clock[stage.name] = clock.get(stage.name, 0.0) + time.thread_time() - started
             part = _only_new(part, before, before_embeddings, before_warnings)
             part.stages[stage.name] = stage.options()
             if cache is not None and not decode_report.truncated:
@@ -123,9 +130,10 @@ def _applicable(stage: Stage, info: MediaInfo) -> bool:
 
 
 def _run_decode(
-    info: MediaInfo, stages: list[Stage], report: ProgressCallback
+    info: MediaInfo, stages: list[Stage], report: ProgressCallback, clock: dict[str, float]
 ) -> tuple[DecodeReport, dict[str, Exception]]:
     """Decode once and feed every stage on its own worker thread; return the stages' failures."""
+    started = time.perf_counter()
     workers = [_StageWorker(stage, info) for stage in stages]
     want_video = any(stage.frame_rate > 0 for stage in stages)
     want_audio = any(stage.wants_audio for stage in stages)
@@ -151,8 +159,10 @@ def _run_decode(
     failures = {}
     for worker in workers:
         worker.thread.join()
+        clock[worker.stage.name] = worker.cpu_seconds
         if worker.error is not None:
             failures[worker.stage.name] = worker.error
+    clock["decode"] = time.perf_counter() - started
     return decode_report, failures
 
 
@@ -164,6 +174,7 @@ class _StageWorker:
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self.next_frame_time = 0.0
         self.error: Exception | None = None
+        self.cpu_seconds = 0.0
         self.step = 1.0 / stage.frame_rate if stage.frame_rate else float("inf")
         stage.begin(info)
         self.thread = threading.Thread(target=self._run, name=f"stage-{stage.name}", daemon=True)
@@ -189,6 +200,7 @@ class _StageWorker:
             self.queue.put(item)
 
     def _run(self) -> None:
+        started = time.thread_time()
         while (item := self.queue.get()) is not _DONE:
             if self.error is not None:
                 continue
@@ -200,6 +212,7 @@ class _StageWorker:
             except Exception as error:  # re-raised by index_video on the caller's thread
                 logger.exception("stage %s failed", self.stage.name)
                 self.error = error
+        self.cpu_seconds = time.thread_time() - started
 
 
 def _working_copy(timeline: Timeline) -> Timeline:

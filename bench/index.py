@@ -1,0 +1,89 @@
+"""Indexing speed and memory: the default pipeline on a generated 10-minute 720p video.
+
+Builds the video by looping the demo clip (cuts, a dissolve, a fade, speech, overlays, music,
+crowd noise; stream copy), indexes it with every default stage in a fresh process without cache,
+and reports x real time in total and CPU seconds per stage, peak RSS, and the same run on a
+60-minute loop to show that memory stays flat in video length. Shots against PySceneDetect are in
+``bench/shots.py``.
+
+Usage: ``python bench/index.py [--minutes 10] [--long-minutes 60]``. Prints Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+from decode import long_video
+
+_CHILD = """
+import json, sys, time, resource
+from videoscope.perceive.pipeline import index_video
+from videoscope.perceive.registry import build_stages, stage_names
+timings = {}
+started = time.perf_counter()
+timeline = index_video(sys.argv[1], build_stages(stage_names()), timings=timings)
+wall = time.perf_counter() - started
+print(json.dumps({"wall": wall, "timings": timings, "summary": timeline.summary(),
+                  "duration": timeline.video.duration,
+                  "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def run(path: Path) -> dict[str, object]:
+    """Index ``path`` in a fresh Python process (so peak RSS is this run's alone)."""
+    output = subprocess.run(
+        [sys.executable, "-c", _CHILD, str(path)], check=True, capture_output=True, text=True
+    ).stdout
+    result: dict[str, object] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=10.0)
+    parser.add_argument("--long-minutes", type=float, default=60.0)
+    args = parser.parse_args()
+    cores = subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip()
+    load = Path("/proc/loadavg").read_text()[:14]
+    print(f"machine: {platform.machine()}, {cores} cores, load average {load}")
+    started = time.perf_counter()
+    short = run(long_video(args.minutes))
+    duration = float(short["duration"])  # type: ignore[arg-type]
+    wall = float(short["wall"])  # type: ignore[arg-type]
+    print(f"\n## {args.minutes:g}-minute 1280x720 video, all default stages\n")
+    print(
+        f"total: {wall:.0f} s wall = **{duration / wall:.1f}x real time**; "
+        f"peak RSS {short['rss_mb']:.0f} MB\n"
+    )
+    print("| step | seconds | x real time |")
+    print("|---|---|---|")
+    timings: dict[str, float] = short["timings"]  # type: ignore[assignment]
+    for name, seconds in sorted(timings.items(), key=lambda kv: -kv[1]):
+        kind = "wall" if name == "decode" else "CPU"
+        print(f"| {name} ({kind}) | {seconds:.1f} | {duration / max(seconds, 1e-9):.1f}x |")
+    print(f"\ntracks: {short['summary']}")
+    if args.long_minutes > 0:
+        long = run(long_video(args.long_minutes))
+        ratio = float(long["rss_mb"]) / float(short["rss_mb"])  # type: ignore[arg-type]
+        long_wall = float(long["wall"])  # type: ignore[arg-type]
+        print(f"\n## {args.long_minutes:g}-minute video\n")
+        print(
+            f"total: {long_wall:.0f} s = {float(long['duration']) / long_wall:.1f}x real time; "  # type: ignore[arg-type]
+            f"peak RSS {long['rss_mb']:.0f} MB = **{ratio:.2f}x** the {args.minutes:g}-minute RSS"
+        )
+    print(
+        f"\n(benchmark wall time {time.perf_counter() - started:.0f} s; "
+        f"this process's RSS {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MB)"
+    )
+
+
+if __name__ == "__main__":
+    main()
