@@ -7,6 +7,8 @@ import logging
 import typer
 
 from videoscope.cli.analyze import analyze_command
+from videoscope.cli.classify import classify_command
+from videoscope.cli.embed import embed_command
 from videoscope.cli.eval import eval_command
 from videoscope.cli.index import index_command
 from videoscope.cli.probe import probe_command
@@ -23,6 +25,8 @@ app.command("probe")(probe_command)
 app.command("index")(index_command)
 app.command("search")(search_command)
 app.command("analyze")(analyze_command)
+app.command("classify")(classify_command)
+app.command("embed")(embed_command)
 app.command("eval")(eval_command)
 
 

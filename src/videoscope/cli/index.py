@@ -61,7 +61,7 @@ def index_command(
     for path in paths:
         pipeline = build_stages(names, settings)  # stages keep per-video state: fresh ones each
         cache_dir = None if no_cache else settings.cache_dir
-        timeline = _index_with_progress(path, pipeline, cache_dir, console)
+        timeline = index_with_progress(path, pipeline, cache_dir, console)
         if library is not None:
             record = add_to_library(
                 library.store,
@@ -80,9 +80,10 @@ def index_command(
             print_summary(timeline, console)
 
 
-def _index_with_progress(
+def index_with_progress(
     path: Path, pipeline: list[Stage], cache_dir: Path | None, console: Console
 ) -> Timeline:
+    """Index ``path`` with ``pipeline``, drawing a Rich progress bar per stage on ``console``."""
     with Progress(
         TextColumn("[bold]{task.description:<8}"),
         BarColumn(),
