@@ -7,7 +7,6 @@ of a music-like tone mix. Assertions use tolerances, never snapshots of model ou
 from __future__ import annotations
 
 import itertools
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from videoscope.backends.base import (
     VoiceActivityDetector,
 )
 from videoscope.errors import BackendUnavailableError, ConfigError
+from videoscope.evaluate.wer import normalize_words, word_error_rate
 
 pytest.importorskip("onnxruntime")
 
@@ -41,36 +41,6 @@ MAX_WER = 0.15
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def normalize(text: str) -> list[str]:
-    """Lower-case words without punctuation (hyphens split words), as WER scorers do."""
-    return re.sub(r"[^a-z0-9' ]", " ", text.lower().replace("-", " ")).split()
-
-
-def edit_distance(reference: list[str], hypothesis: list[str]) -> int:
-    """Word-level Levenshtein distance (substitutions + deletions + insertions)."""
-    row = list(range(len(hypothesis) + 1))
-    for i, ref_word in enumerate(reference, start=1):
-        diagonal, row[0] = row[0], i
-        for j, hyp_word in enumerate(hypothesis, start=1):
-            diagonal, row[j] = (
-                row[j],
-                min(row[j] + 1, row[j - 1] + 1, diagonal + (ref_word != hyp_word)),
-            )
-    return row[-1]
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """WER of ``hypothesis`` against ``reference`` after :func:`normalize`."""
-    ref = normalize(reference)
-    return edit_distance(ref, normalize(hypothesis)) / max(len(ref), 1)
-
-
-def test_word_error_rate_helper() -> None:
-    assert word_error_rate("The cat sat.", "the cat sat") == 0.0
-    assert word_error_rate("a b c d", "a x c") == pytest.approx(0.5)  # one sub, one deletion
-    assert word_error_rate("a b", "a b c d") == pytest.approx(1.0)  # two insertions
 
 
 def overlap(a: tuple[float, float], b: tuple[float, float]) -> float:
@@ -227,7 +197,9 @@ def test_asr_word_times(asr_runs: dict[str, AsrRun], speech_scene: SpeechScene) 
         assert inside, sentence
         assert abs(inside[0].start - sentence.start) <= WORD_TOLERANCE, (sentence, inside[0])
         assert inside[-1].end <= sentence.end + WORD_TOLERANCE, (sentence, inside[-1])
-    assert sum(len(normalize(w.text)) for w in words) >= 0.85 * len(normalize(speech_scene.text))
+    assert sum(len(normalize_words(w.text)) for w in words) >= 0.85 * len(
+        normalize_words(speech_scene.text)
+    )
     for w in words:  # nothing heard in the tone-only stretches
         assert all(overlap((w.start, w.end), tone) < 0.1 for tone in speech_scene.tones), w
 

@@ -8,15 +8,14 @@ same test as the stage, on the same audio.
 from __future__ import annotations
 
 import itertools
-import re
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pytest
 
 from videoscope.errors import NotAVideoError
+from videoscope.evaluate.wer import word_error_rate
 from videoscope.perceive.base import Stage
 from videoscope.samples import Truth
 from videoscope.timeline.model import Timeline, Word
@@ -32,35 +31,6 @@ MAX_WER = 0.15
 
 
 # ------------------------------------------------------------------------------ helpers
-
-
-def normalize(text: str) -> list[str]:
-    """Lower-case words without punctuation (hyphens split words), as WER scorers do."""
-    return re.sub(r"[^a-z0-9' ]", " ", text.lower().replace("-", " ")).split()
-
-
-def edit_distance(reference: Sequence[str], hypothesis: Sequence[str]) -> int:
-    """Word-level Levenshtein distance (substitutions + deletions + insertions)."""
-    row = list(range(len(hypothesis) + 1))
-    for i, ref_word in enumerate(reference, start=1):
-        diagonal, row[0] = row[0], i
-        for j, hyp_word in enumerate(hypothesis, start=1):
-            diagonal, row[j] = (
-                row[j],
-                min(row[j] + 1, row[j - 1] + 1, diagonal + (ref_word != hyp_word)),
-            )
-    return row[-1]
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    """WER of ``hypothesis`` against ``reference`` after :func:`normalize`."""
-    ref = normalize(reference)
-    return edit_distance(ref, normalize(hypothesis)) / max(len(ref), 1)
-
-
-def test_word_error_rate_helper() -> None:
-    assert word_error_rate("The cat sat.", "the cat sat") == 0.0
-    assert word_error_rate("a b c d", "a x c") == pytest.approx(0.5)
 
 
 def overlap(a: tuple[float, float], b: tuple[float, float]) -> float:

@@ -1,9 +1,9 @@
 """``videoscope analyze FILE --schema schema.json [--out result.json]``: time-based metadata.
 
-A thin shell over :func:`videoscope.segments.analyze_video` (or
-:func:`~videoscope.segments.analyze_timeline` when FILE is a folder written by
-``Timeline.save``). Writes the result envelope (``generation_id``, ``data`` as a JSON string,
-``finish_reason``, ``usage``); ``--verbose`` adds the evidence behind each boundary.
+A thin shell: index FILE with a progress bar (cached), or load a folder written by
+``Timeline.save``, then :func:`videoscope.segments.analyze_timeline`. Writes the result envelope
+(``generation_id``, ``data`` as a JSON string, ``finish_reason``, ``usage``); ``--verbose`` adds
+the evidence behind each boundary.
 """
 
 from __future__ import annotations
@@ -14,12 +14,11 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
+from videoscope.cli.index import index_with_progress
 from videoscope.config import get_settings
-from videoscope.perceive.base import ProgressEvent
 from videoscope.perceive.registry import ModelOption, build_stages, stage_names
-from videoscope.segments import AnalyzeResult, analyze_timeline, analyze_video, parse_request
+from videoscope.segments import AnalyzeResult, analyze_timeline, parse_request
 from videoscope.timeline.model import Timeline
 
 
@@ -48,32 +47,14 @@ def analyze_command(
     request = parse_request(raw)  # invalid requests fail before any decoding
     console = Console(stderr=True)
     if file.is_dir() and (file / "timeline.json").exists():
-        result = analyze_timeline(Timeline.load(file), request, verbose=verbose)
+        timeline = Timeline.load(file)
     else:
         settings = get_settings()
         chosen: list[ModelOption] = [o.strip() for o in options.split(",")]  # type: ignore[misc]
         stages = build_stages(stage_names(chosen), settings)
-        with Progress(
-            TextColumn("[bold]{task.description:<8}"),
-            BarColumn(),
-            TimeElapsedColumn(),
-            console=console,
-        ) as progress:
-            bars: dict[str, TaskID] = {}
-
-            def update(event: ProgressEvent) -> None:
-                if event.stage not in bars:
-                    bars[event.stage] = progress.add_task(event.stage, total=1.0)
-                progress.update(bars[event.stage], completed=event.fraction)
-
-            result = analyze_video(
-                file,
-                request,
-                stages=stages,
-                cache_dir=None if no_cache else settings.cache_dir,
-                progress=update,
-                verbose=verbose,
-            )
+        cache_dir = None if no_cache else settings.cache_dir
+        timeline = index_with_progress(file, stages, cache_dir, console)
+    result = analyze_timeline(timeline, request, verbose=verbose)
     text = json.dumps(envelope(result, verbose=verbose), indent=1, ensure_ascii=False)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")
