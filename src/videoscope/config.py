@@ -43,6 +43,23 @@ class BackendChoice(BaseModel):
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
+class ServerSettings(BaseModel):
+    """The API server (``videoscope serve``): keys, limits and the task worker pool."""
+
+    #: Accepted ``x-api-key`` values; empty means no key is checked (loopback only, see serve).
+    api_keys: list[str] = Field(default_factory=list)
+    #: Largest accepted upload or downloaded ``video_url``, in bytes.
+    max_upload_bytes: int = 2 * 1024**3
+    #: Seconds a ``video_url`` download may take in all.
+    url_timeout_s: float = 300.0
+    #: Let ``video_url`` name loopback, private or link-local addresses (off: SSRF guard).
+    allow_private_urls: bool = False
+    #: Threads running indexing and analysis tasks.
+    workers: int = 1
+    #: How many times a task interrupted by a crash is resumed before it is failed.
+    max_attempts: int = 3
+
+
 class Settings(BaseSettings):
     """All of videoscope's settings."""
 
@@ -56,6 +73,10 @@ class Settings(BaseSettings):
     #: Where indexes, timelines and caches live (one directory: the embedded store).
     home: Path = Field(default_factory=_default_home)
     backends: BackendChoice = Field(default_factory=BackendChoice)
+    #: Store the library in PostgreSQL (with pgvector) at this ``postgresql://`` URL instead of
+    #: the embedded store in ``home/library``; see ``docs/library.md``.
+    database_url: str | None = None
+    server: ServerSettings = Field(default_factory=ServerSettings)
     #: Worker threads per model (ONNX Runtime / CTranslate2 intra-op threads); 0 = all cores.
     threads: int = 0
 

@@ -13,6 +13,7 @@ from videoscope.cli.eval import eval_command
 from videoscope.cli.index import index_command
 from videoscope.cli.probe import probe_command
 from videoscope.cli.search import search_command
+from videoscope.cli.serve import serve_command
 from videoscope.errors import VideoscopeError
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.command("analyze")(analyze_command)
 app.command("classify")(classify_command)
 app.command("embed")(embed_command)
 app.command("eval")(eval_command)
+app.command("serve")(serve_command)
 
 
 def main() -> None:
