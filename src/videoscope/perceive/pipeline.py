@@ -51,7 +51,8 @@ def index_video(
         cache_dir: where per-stage results are cached by content hash; None disables caching.
         progress: called with a :class:`ProgressEvent` as decoding and stages advance.
         timings: if given, filled with seconds per step: ``decode`` (wall time of the shared
-            decode) and, per stage that ran, the CPU seconds its thread and ``end`` used.
+            decode pass) and, per stage that ran, the wall seconds spent inside its feed calls and
+            its ``end`` (busy time; model runtimes' own thread pools are included).
 
     Raises:
         MediaError: the file cannot be indexed (see :func:`videoscope.media.probe.probe`).
@@ -99,9 +100,9 @@ def index_video(
             part = _working_copy(timeline)
             before = {name: len(getattr(part, name)) for name in TRACKS}
             before_embeddings, before_warnings = set(part.embeddings), len(part.warnings)
-            started = time.thread_time()
+            started = time.perf_counter()
             stage.end(part)
-            clock[stage.name] = clock.get(stage.name, 0.0) + time.thread_time() - started
+            clock[stage.name] = clock.get(stage.name, 0.0) + time.perf_counter() - started
             part = _only_new(part, before, before_embeddings, before_warnings)
             part.stages[stage.name] = stage.options()
             if cache is not None and not decode_report.truncated:
@@ -159,7 +160,7 @@ def _run_decode(
     failures = {}
     for worker in workers:
         worker.thread.join()
-        clock[worker.stage.name] = worker.cpu_seconds
+        clock[worker.stage.name] = worker.busy_seconds
         if worker.error is not None:
             failures[worker.stage.name] = worker.error
     clock["decode"] = time.perf_counter() - started
@@ -174,7 +175,7 @@ class _StageWorker:
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self.next_frame_time = 0.0
         self.error: Exception | None = None
-        self.cpu_seconds = 0.0
+        self.busy_seconds = 0.0
         self.step = 1.0 / stage.frame_rate if stage.frame_rate else float("inf")
         stage.begin(info)
         self.thread = threading.Thread(target=self._run, name=f"stage-{stage.name}", daemon=True)
@@ -200,10 +201,10 @@ class _StageWorker:
             self.queue.put(item)
 
     def _run(self) -> None:
-        started = time.thread_time()
         while (item := self.queue.get()) is not _DONE:
             if self.error is not None:
                 continue
+            started = time.perf_counter()
             try:
                 if item[0] == "frame":
                     self.stage.feed_frame(item[1], item[2])
@@ -212,7 +213,7 @@ class _StageWorker:
             except Exception as error:  # re-raised by index_video on the caller's thread
                 logger.exception("stage %s failed", self.stage.name)
                 self.error = error
-        self.cpu_seconds = time.thread_time() - started
+            self.busy_seconds += time.perf_counter() - started
 
 
 def _working_copy(timeline: Timeline) -> Timeline:
