@@ -12,6 +12,8 @@ from videoscope.samples import Truth, VideoSpec, render
 # Prove that nothing reaches a model hub: any attempt fails instead of downloading.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# OpenMP runtimes (CTranslate2, llama.cpp) must not spin-wait on a shared 2-core machine.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
 class MediaFactory:

@@ -30,7 +30,10 @@ _BACKENDS: dict[str, dict[str, str]] = {
         "imagenet-concepts": "videoscope.backends.imagenet_concepts:ImageNetConceptEmbedder"
     },
     "audio_tagger": {"yamnet": "videoscope.backends.yamnet:YamnetTagger"},
-    "llm": {},
+    "llm": {
+        "llama-cpp": "videoscope.backends.llama_cpp:LlamaCppModel",
+        "openai": "videoscope.backends.openai_compat:OpenAICompatibleModel",
+    },
 }
 
 _instances: dict[tuple[str, str, tuple[tuple[str, Any], ...]], Any] = {}
