@@ -22,8 +22,8 @@ from videoscope.backends.registry import load_backend
 from videoscope.config import Settings, get_settings
 from videoscope.errors import NotFoundError
 from videoscope.library.ingest import add_to_library
+from videoscope.library.open import open_store
 from videoscope.library.records import IndexModel, IndexRecord, ModelOption, VideoRecord
-from videoscope.library.sqlite import SQLiteStore
 from videoscope.library.store import Store
 from videoscope.perceive.base import ProgressCallback
 from videoscope.perceive.pipeline import index_video
@@ -39,7 +39,7 @@ class VideoLibrary:
 
     def __init__(self, settings: Settings | None = None, store: Store | None = None) -> None:
         self.settings = settings or get_settings()
-        self.store: Store = store or SQLiteStore(self.settings.home / "library")
+        self.store: Store = store or open_store(self.settings)
         self._lock = threading.Lock()
         self._engine: SearchEngine | None = None
 
