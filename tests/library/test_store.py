@@ -1,14 +1,16 @@
-"""Store behaviour: indexes, videos, metadata, paging, text and vector retrieval, atomic writes."""
+"""Store behaviour: indexes, videos, metadata, paging, text and vector retrieval, atomic writes.
+
+Every test runs on both backends (the ``store`` fixture in conftest: SQLite and PostgreSQL).
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.library.conftest import reopen
 from videoscope.errors import ConflictError, InvalidRequestError, NotFoundError
-from videoscope.library import IndexModel, Moment, MomentInput, NewVideo, SQLiteStore
+from videoscope.library import IndexModel, Moment, MomentInput, NewVideo, Store
 from videoscope.timeline import Embeddings, TimedItem, Timeline, Utterance, VideoRef
 
 MODELS = [IndexModel(model_name="videoscope-1", model_options=["visual", "audio"])]
@@ -19,7 +21,7 @@ def _unit(seed: int, dim: int = 8) -> np.ndarray:
     return vector / np.linalg.norm(vector)
 
 
-def _video(store: SQLiteStore, index_id: str, name: str, said: str, seed: int, **meta: object):
+def _video(store: Store, index_id: str, name: str, said: str, seed: int, **meta: object):
     timeline = Timeline(video=VideoRef(content_hash=name, duration=10.0, width=320, height=240))
     timeline.utterances.append(Utterance(start=1.0, end=3.0, text=said))
     timeline.embeddings["visual"] = Embeddings(
@@ -34,12 +36,7 @@ def _video(store: SQLiteStore, index_id: str, name: str, said: str, seed: int, *
     return store.add_video(index_id, NewVideo(f"{name}.mp4", 1000, dict(meta)), timeline, moments)
 
 
-@pytest.fixture
-def store(tmp_path: Path) -> SQLiteStore:
-    return SQLiteStore(tmp_path)
-
-
-def test_indexes_are_unique_paged_and_deletable(store: SQLiteStore) -> None:
+def test_indexes_are_unique_paged_and_deletable(store: Store) -> None:
     first = store.create_index("news", MODELS)
     with pytest.raises(ConflictError, match="exists"):
         store.create_index("news", MODELS)
@@ -54,7 +51,7 @@ def test_indexes_are_unique_paged_and_deletable(store: SQLiteStore) -> None:
         store.get_index(first.id)
 
 
-def test_videos_metadata_filters_and_timeline_round_trip(store: SQLiteStore) -> None:
+def test_videos_metadata_filters_and_timeline_round_trip(store: Store) -> None:
     index = store.create_index("library", MODELS)
     a = _video(store, index.id, "a", "the rocket launch was a success", 1, sport="none")
     b = _video(store, index.id, "b", "a quiet morning with coffee", 2, sport="tennis")
@@ -76,7 +73,7 @@ def test_videos_metadata_filters_and_timeline_round_trip(store: SQLiteStore) -> 
     assert store.search_text(index.id, "rocket", ["speech"], 10) == []
 
 
-def test_text_and_vector_retrieval(store: SQLiteStore) -> None:
+def test_text_and_vector_retrieval(store: Store) -> None:
     index = store.create_index("search", MODELS)
     a = _video(store, index.id, "a", "the rocket launch was a success", 1)
     b = _video(store, index.id, "b", "a quiet morning with coffee", 2)
@@ -90,7 +87,7 @@ def test_text_and_vector_retrieval(store: SQLiteStore) -> None:
     assert store.search_vectors(index.id, "visual", _unit(3), 1)[0].video_id == c.id
 
 
-def test_failed_write_leaves_no_half_indexed_video(store: SQLiteStore) -> None:
+def test_failed_write_leaves_no_half_indexed_video(store: Store) -> None:
     index = store.create_index("atomic", MODELS)
     timeline = Timeline(video=VideoRef(content_hash="x", duration=5.0))
     broken = [
@@ -105,5 +102,6 @@ def test_failed_write_leaves_no_half_indexed_video(store: SQLiteStore) -> None:
         store.add_video(index.id, NewVideo("x.mp4"), timeline, broken)
     assert store.list_videos(index.id).total_results == 0
     assert store.search_text(index.id, "fine", ["speech"], 5) == []
-    reopened = SQLiteStore(store.folder)
+    reopened = reopen(store)
     assert reopened.list_videos(index.id).total_results == 0
+    reopened.close()

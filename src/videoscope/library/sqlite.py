@@ -2,8 +2,12 @@
 
 Everything of a video (record, timeline JSON, embeddings blob, moments, vectors) is written in one
 transaction, so a crash mid-write leaves the previous state and no half-indexed video. Vector
-search runs on an in-memory index per (index, space) that is rebuilt from the file when another
-writer has changed it (a generation counter per index and space tells).
+search runs on an in-memory index per (index, space): exact below ``ann_min_rows`` vectors, an
+HNSW graph (FAISS) above. When a writer has changed the vectors (a generation counter per index
+and space tells), the index is brought up to date by adding and removing only the rows that
+changed (moment ids are never reused); HNSW graphs are saved next to the database
+(``vectors/*.hnsw``) after a full build and on :meth:`SQLiteStore.close`, so reopening a large
+library loads its graph and catches up instead of rebuilding.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ from videoscope.library.records import (
     utc_now,
 )
 from videoscope.library.store import MomentInput, NewVideo
-from videoscope.library.vectors import ExactIndex
+from videoscope.library.vectors import ANN_MIN_ROWS, VectorCache, VectorIndex
 from videoscope.timeline.model import Timeline
 
 _SCHEMA = """
@@ -47,7 +51,7 @@ CREATE TABLE IF NOT EXISTS videos (
     created_at TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS videos_by_index ON videos(index_id, created_at);
 CREATE TABLE IF NOT EXISTS moments (
-    id INTEGER PRIMARY KEY, index_id TEXT NOT NULL,
+    id INTEGER PRIMARY KEY AUTOINCREMENT, index_id TEXT NOT NULL,
     video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
     modality TEXT NOT NULL CHECK (modality IN ('visual', 'speech', 'text')),
     start REAL NOT NULL CHECK (start >= 0), "end" REAL NOT NULL CHECK ("end" >= start),
@@ -80,16 +84,20 @@ def new_id() -> str:
 
 
 class SQLiteStore:
-    """The embedded :class:`~videoscope.library.store.Store` in ``folder/library.db``."""
+    """The embedded :class:`~videoscope.library.store.Store` in ``folder/library.db``.
 
-    def __init__(self, folder: str | Path) -> None:
+    ``ann_min_rows``: from this many vectors in an (index, space) on, search uses HNSW.
+    """
+
+    def __init__(self, folder: str | Path, *, ann_min_rows: int = ANN_MIN_ROWS) -> None:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "library.db"
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._lock = threading.RLock()
-        self._vectors: dict[tuple[str, str], tuple[int, ExactIndex]] = {}
+        self.ann_min_rows = ann_min_rows
+        self._vectors = VectorCache(self.folder / "vectors", ann_min_rows)
         with self._lock:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA foreign_keys=ON")
@@ -181,7 +189,7 @@ class SQLiteStore:
             db.execute("DELETE FROM moments WHERE index_id = ?", (index_id,))
             db.execute("DELETE FROM indexes WHERE id = ?", (index_id,))
             db.execute("DELETE FROM generations WHERE index_id = ?", (index_id,))
-        self._vectors = {k: v for k, v in self._vectors.items() if k[0] != index_id}
+        self._vectors.drop(index_id)
 
     # -- videos ----------------------------------------------------------------------------
     def add_video(
@@ -381,33 +389,56 @@ class SQLiteStore:
             if i in rows
         ]
 
-    def _vector_index(self, index_id: str, space: str) -> ExactIndex | None:
+    def _vector_index(self, index_id: str, space: str) -> VectorIndex | None:
         rows = self._query(
             "SELECT generation FROM generations WHERE index_id = ? AND space = ?",
             (index_id, space),
         )
         if not rows:
             return None
-        generation = rows[0][0]
-        cached = self._vectors.get((index_id, space))
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        data = self._query(
-            "SELECT moment_id, data FROM vectors WHERE index_id = ? AND space = ?",
-            (index_id, space),
+        key = (index_id, space)
+
+        def ids() -> np.ndarray:
+            sql = "SELECT moment_id FROM vectors WHERE index_id = ? AND space = ?"
+            return np.array([r[0] for r in self._query(sql, key)], dtype=np.int64)
+
+        return self._vectors.get(
+            key, rows[0][0], ids, lambda wanted: self._stored_vectors(key, wanted)
         )
-        if not data:
-            return None
-        matrix = np.stack([np.frombuffer(r["data"], dtype=np.float32) for r in data])
-        index = ExactIndex(matrix.shape[1])
-        index.add(np.array([r["moment_id"] for r in data], dtype=np.int64), matrix)
-        self._vectors[(index_id, space)] = (generation, index)
-        return index
+
+    def _stored_vectors(
+        self, key: tuple[str, str], ids: np.ndarray | None, chunk: int = 20_000
+    ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """(ids, matrix) chunks of the (index, space)'s vectors: all of them, or ``ids``."""
+        after = -1
+        while ids is None:  # everything, in id order, a chunk at a time
+            rows = self._query(
+                "SELECT moment_id, data FROM vectors WHERE index_id = ? AND space = ? "
+                "AND moment_id > ? ORDER BY moment_id LIMIT ?",
+                (*key, after, chunk),
+            )
+            if not rows:
+                return
+            after = rows[-1]["moment_id"]
+            yield _vector_rows(rows)
+        for part in np.array_split(ids, max(1, -(-len(ids) // 5000))):
+            if len(part):
+                marks = ", ".join("?" for _ in part)
+                sql = f"SELECT moment_id, data FROM vectors WHERE moment_id IN ({marks})"
+                rows = self._query(sql, tuple(int(i) for i in part))
+                if rows:
+                    yield _vector_rows(rows)
 
     def close(self) -> None:
-        """Close the database connection."""
+        """Save changed HNSW graphs and close the database connection."""
+        self._vectors.save()
         with self._lock:
             self._db.close()
+
+
+def _vector_rows(rows: list[sqlite3.Row]) -> tuple[np.ndarray, np.ndarray]:
+    matrix = np.stack([np.frombuffer(r["data"], dtype=np.float32) for r in rows])
+    return np.array([r["moment_id"] for r in rows], dtype=np.int64), matrix
 
 
 def _bump_generation(db: sqlite3.Connection, index_id: str, space: str) -> None:
