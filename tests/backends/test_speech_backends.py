@@ -27,6 +27,7 @@ from videoscope.evaluate.wer import normalize_words, word_error_rate
 
 pytest.importorskip("onnxruntime")
 
+from tests.perceive.conftest import SPEECH_SENTENCES
 from videoscope.backends.silero_vad import (
     FRAME_MODEL,
     SileroVAD,
@@ -223,35 +224,6 @@ def test_asr_errors_are_clear(tmp_path: Path, asr_runs: dict[str, AsrRun]) -> No
         load_backend("asr", "whisper").transcribe(np.zeros(SAMPLE_RATE, np.float32), "de")
 
 
-#: 24 plain sentences (230 words) for the slow, larger measurement.
-LONG_SENTENCES = (
-    "The library will be closed on Monday for cleaning.",
-    "She walked along the beach and collected small white shells.",
-    "My brother likes to cook spicy food for his friends.",
-    "The train was delayed because of heavy snow on the tracks.",
-    "We planted tomatoes and peppers in the garden last spring.",
-    "The children laughed when the puppy chased its own tail.",
-    "He forgot his umbrella and got wet on the way home.",
-    "The new bridge connects the old town with the harbor.",
-    "Scientists measured the temperature of the ocean every night.",
-    "Turn left at the bakery and walk straight to the station.",
-    "The concert was cancelled because the singer had a cold.",
-    "I would like a cup of tea with milk and honey.",
-    "Grandmother knitted a thick blue scarf for the winter holidays.",
-    "The pilot announced that we would land in a few minutes.",
-    "Fresh bread smells wonderful early in the morning.",
-    "A strong wind knocked over the fence behind our house.",
-    "The students asked thoughtful questions after the lecture.",
-    "Remember to water the plants while I am away.",
-    "The detective found a muddy footprint near the window.",
-    "Our neighbors painted their kitchen a bright yellow color.",
-    "The football match ended in a draw after extra time.",
-    "Mountain goats climb steep cliffs with surprising ease.",
-    "The baker decorated the cake with chocolate and strawberries.",
-    "Volunteers cleaned the river banks on Saturday morning.",
-)
-
-
 @pytest.mark.slow
 def test_asr_word_error_rate_long(speak: Callable[[str], np.ndarray]) -> None:
     """About two minutes of speech: the chosen defaults beat the plain decoding."""
@@ -261,11 +233,11 @@ def test_asr_word_error_rate_long(speak: Callable[[str], np.ndarray]) -> None:
     from .conftest import build_scene
 
     layout: list[tuple[str, float]] = [("silence", 1.0)]
-    for index in range(len(LONG_SENTENCES)):
+    for index in range(len(SPEECH_SENTENCES)):
         layout += [("speech", index), ("silence", (0.8, 1.5, 1.0, 0.6)[index % 4])]
         if index % 5 == 2:
             layout += [("tone", 2.0), ("silence", 0.7)]
-    scene = build_scene(speak, LONG_SENTENCES, tuple(layout), seed=5)
+    scene = build_scene(speak, SPEECH_SENTENCES, tuple(layout), seed=5)
     chosen = _run(WhisperRecognizer(), scene)
     plain = _run(
         WhisperRecognizer(
