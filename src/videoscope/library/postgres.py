@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from videoscope.errors import ConflictError, InvalidRequestError, NotFoundError
+from videoscope.errors import ConflictError, NotFoundError
 from videoscope.library.records import (
     IndexModel,
     IndexRecord,
@@ -33,7 +33,12 @@ from videoscope.library.records import (
     utc_now,
 )
 from videoscope.library.sqlite import new_id
-from videoscope.library.store import MomentInput, NewVideo
+from videoscope.library.store import (
+    MomentInput,
+    NewVideo,
+    check_metadata_key,
+    merge_metadata,
+)
 from videoscope.timeline.model import Timeline
 
 _SCHEMA = """
@@ -66,7 +71,6 @@ CREATE TABLE IF NOT EXISTS vectors (
 CREATE INDEX IF NOT EXISTS vectors_by_space ON vectors(index_id, space);
 """
 log = logging.getLogger(__name__)
-_METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _SPACE = re.compile(r"^[a-z0-9_]{1,32}$")
 _VIDEO_COLUMNS = (
     "id, index_id, content_hash, filename, duration, width, height, fps, size_bytes, "
@@ -287,10 +291,7 @@ class PostgresStore:
         self.get_index(index_id)
         clauses, params = ["index_id = %s"], [index_id]
         for key, value in (metadata_filter or {}).items():
-            if not _METADATA_KEY.match(key):
-                raise InvalidRequestError(
-                    f"filter key {key!r}", "not a valid metadata key", "use letters, digits, _"
-                )
+            check_metadata_key(key)
             clauses.append("user_metadata -> %s = %s::jsonb")
             params += [key, json.dumps(value)]
         where = " AND ".join(clauses)
@@ -307,12 +308,7 @@ class PostgresStore:
         self, index_id: str, video_id: str, user_metadata: dict[str, Any]
     ) -> VideoRecord:
         """Merge keys into user_metadata; a None value removes the key."""
-        current = dict(self.get_video(index_id, video_id).user_metadata)
-        for key, value in user_metadata.items():
-            if value is None:
-                current.pop(key, None)
-            else:
-                current[key] = value
+        current = merge_metadata(self.get_video(index_id, video_id).user_metadata, user_metadata)
         with self._transaction() as db:
             db.execute(
                 "UPDATE videos SET user_metadata = %s, updated_at = %s WHERE id = %s",

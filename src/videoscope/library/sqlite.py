@@ -25,7 +25,7 @@ from typing import Any
 
 import numpy as np
 
-from videoscope.errors import ConflictError, InvalidRequestError, NotFoundError
+from videoscope.errors import ConflictError, NotFoundError
 from videoscope.library.records import (
     IndexModel,
     IndexRecord,
@@ -35,7 +35,12 @@ from videoscope.library.records import (
     VideoRecord,
     utc_now,
 )
-from videoscope.library.store import MomentInput, NewVideo
+from videoscope.library.store import (
+    MomentInput,
+    NewVideo,
+    check_metadata_key,
+    merge_metadata,
+)
 from videoscope.library.vectors import ANN_MIN_ROWS, VectorCache, VectorIndex
 from videoscope.timeline.model import Timeline
 
@@ -71,7 +76,6 @@ CREATE TABLE IF NOT EXISTS generations (
     index_id TEXT NOT NULL, space TEXT NOT NULL, generation INTEGER NOT NULL,
     PRIMARY KEY (index_id, space));
 """
-_METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
 _VIDEO_COLUMNS = (
     "id, index_id, content_hash, filename, duration, width, height, fps, size_bytes, "
     "user_metadata, created_at, updated_at"
@@ -272,10 +276,7 @@ class SQLiteStore:
         self.get_index(index_id)
         clauses, params = ["index_id = ?"], [index_id]
         for key, value in (metadata_filter or {}).items():
-            if not _METADATA_KEY.match(key):
-                raise InvalidRequestError(
-                    f"filter key {key!r}", "not a valid metadata key", "use letters, digits, _"
-                )
+            check_metadata_key(key)
             clauses.append("json_extract(user_metadata, ?) = ?")
             params += [f'$."{key}"', value]
         where = " AND ".join(clauses)
@@ -296,12 +297,7 @@ class SQLiteStore:
         self, index_id: str, video_id: str, user_metadata: dict[str, Any]
     ) -> VideoRecord:
         """Merge keys into user_metadata; a None value removes the key."""
-        current = dict(self.get_video(index_id, video_id).user_metadata)
-        for key, value in user_metadata.items():
-            if value is None:
-                current.pop(key, None)
-            else:
-                current[key] = value
+        current = merge_metadata(self.get_video(index_id, video_id).user_metadata, user_metadata)
         with self._transaction() as db:
             db.execute(
                 "UPDATE videos SET user_metadata = ?, updated_at = ? WHERE id = ?",

@@ -8,11 +8,13 @@ appear together or not at all.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
+from videoscope.errors import InvalidRequestError
 from videoscope.library.records import (
     IndexModel,
     IndexRecord,
@@ -41,6 +43,32 @@ class NewVideo:
     filename: str
     size_bytes: int | None = None
     user_metadata: dict[str, Any] | None = None
+
+
+_METADATA_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")
+
+
+def check_metadata_key(key: str) -> str:
+    """Return ``key`` if it may name a user_metadata field in a filter, else raise.
+
+    Both backends splice the key into a JSON path, so only identifier-like keys are accepted.
+    """
+    if not _METADATA_KEY.match(key):
+        raise InvalidRequestError(
+            f"filter key {key!r}", "not a valid metadata key", "use letters, digits, _"
+        )
+    return key
+
+
+def merge_metadata(current: dict[str, Any], update: dict[str, Any]) -> dict[str, Any]:
+    """``current`` with ``update`` merged in; a ``None`` value removes its key."""
+    merged = dict(current)
+    for key, value in update.items():
+        if value is None:
+            merged.pop(key, None)
+        else:
+            merged[key] = value
+    return merged
 
 
 class Store(Protocol):
