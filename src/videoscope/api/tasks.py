@@ -22,17 +22,14 @@ from __future__ import annotations
 import json
 import logging
 import sqlite3
-import threading
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from videoscope.errors import ConflictError, NotFoundError
-from videoscope.library.sqlite import new_id
+from videoscope.library.sqlite import Database, new_id
 
 logger = logging.getLogger(__name__)
 
@@ -102,24 +99,12 @@ class TaskStore:
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=FULL")
-            self._db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
+        database = Database(self.path, _SCHEMA, synchronous="FULL", foreign_keys=False)
+        self._db, self._lock, self._transaction = (
+            database.connection,
+            database.lock,
+            database.transaction,
+        )
 
     def create(
         self,

@@ -87,6 +87,35 @@ def new_id() -> str:
     return secrets.token_hex(12)
 
 
+class Database:
+    """One SQLite file in WAL mode shared by threads: a connection, its lock, transactions."""
+
+    def __init__(
+        self, path: Path, schema: str, *, synchronous: str = "NORMAL", foreign_keys: bool = True
+    ) -> None:
+        self.connection = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
+        self.connection.row_factory = sqlite3.Row
+        self.lock = threading.RLock()
+        with self.lock:
+            self.connection.execute("PRAGMA journal_mode=WAL")
+            if foreign_keys:
+                self.connection.execute("PRAGMA foreign_keys=ON")
+            self.connection.execute(f"PRAGMA synchronous={synchronous}")
+            self.connection.executescript(schema)
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """``BEGIN IMMEDIATE`` ... ``COMMIT``, rolled back if the block raises."""
+        with self.lock:
+            self.connection.execute("BEGIN IMMEDIATE")
+            try:
+                yield self.connection
+            except BaseException:
+                self.connection.execute("ROLLBACK")
+                raise
+            self.connection.execute("COMMIT")
+
+
 class SQLiteStore:
     """The embedded :class:`~videoscope.library.store.Store` in ``folder/library.db``.
 
@@ -97,27 +126,11 @@ class SQLiteStore:
         self.folder = Path(folder)
         self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / "library.db"
-        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        self._db.row_factory = sqlite3.Row
-        self._lock = threading.RLock()
+        self._database = Database(self.path, _SCHEMA)
+        self._db, self._lock = self._database.connection, self._database.lock
+        self._transaction = self._database.transaction
         self.ann_min_rows = ann_min_rows
         self._vectors = VectorCache(self.folder / "vectors", ann_min_rows)
-        with self._lock:
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA foreign_keys=ON")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._lock:
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                yield self._db
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
-            self._db.execute("COMMIT")
 
     def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
         with self._lock:
