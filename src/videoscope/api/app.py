@@ -21,7 +21,17 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from videoscope.api import analyze, assets, describing, embed, indexes, indexing, search, videos
+from videoscope.api import (
+    analyze,
+    assets,
+    describing,
+    embed,
+    indexes,
+    indexing,
+    playground,
+    search,
+    videos,
+)
 from videoscope.api.describing import NotAvailableError
 from videoscope.api.security import (
     BodyLimitMiddleware,
@@ -158,6 +168,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     guarded = [Depends(require_api_key)]
     for module in (indexes, indexing, videos, search, analyze, describing, embed, assets):
         app.include_router(module.router, prefix=API_PREFIX, dependencies=guarded)
+    playground.install(app, API_PREFIX, guarded)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:

@@ -77,5 +77,9 @@ def serve_command(
 
     settings = server_settings(get_settings(), api_key, workers, host, no_auth)
     logging.getLogger("videoscope").setLevel(logging.INFO)
-    typer.echo(f"videoscope API on http://{host}:{port}/v1.3  (library: {settings.home})", err=True)
+    typer.echo(
+        f"videoscope API on http://{host}:{port}/v1.3, playground on http://{host}:{port}/"
+        f"  (library: {settings.home})",
+        err=True,
+    )
     uvicorn.run(create_app(settings), host=host, port=port, log_level=log_level)
