@@ -118,11 +118,17 @@ def test_text_free_video_gives_an_empty_track(
 def test_bisection_recovers_edges_when_only_periodic_reads_happen(
     ocr_ready: None, text_video: tuple[str, Truth]
 ) -> None:
-    """With cut and event detection off on moving pictures, reads happen every 1.5 s (and on local
-    changes of a still picture); bisecting the ring buffer with crop OCR must still place every
-    edge within the tolerance."""
+    """With cut, event, new-text and line-change detection off, reads happen every 1.5 s only;
+    bisecting the ring buffer (thumbnails of the lines, OCR on crops where they are unclear) must
+    still place every edge within the tolerance."""
     path, truth = text_video
-    stage = OnScreenTextStage(event_ratio=1000.0, drift_threshold=10.0, refresh_seconds=1.5)
+    stage = OnScreenTextStage(
+        event_ratio=1000.0,
+        drift_threshold=10.0,
+        text_threshold=10.0,
+        item_threshold=10.0,
+        refresh_seconds=1.5,
+    )
     timeline = index_video(path, [stage])
     _assert_overlays_found(timeline.texts, truth)
     assert stage.frames_read <= truth.duration / 1.5 + 4

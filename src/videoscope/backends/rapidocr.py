@@ -8,7 +8,10 @@ itself rather than through ``RapidOCR.__call__`` so that it can:
   crops for recognition from the full-resolution frame. (RapidOCR 1.4.4 ignores its own
   ``det_limit_side_len`` when ``det_limit_type="max"``, and its default upscales a 720p frame to
   1308x736 for detection, three times slower and less accurate on overlay text);
-* accept RGB frames (RapidOCR expects BGR for arrays) and return boxes in the frame's pixels.
+* accept RGB frames (RapidOCR expects BGR for arrays) and return boxes in the frame's pixels;
+* expose detection and recognition separately (:meth:`RapidOCRRecognizer.detect`,
+  :meth:`RapidOCRRecognizer.recognize`), so that a video stage can detect at a small size and
+  recognise only the lines it has not read before.
 
 Example:
     >>> ocr = RapidOCRRecognizer()  # doctest: +SKIP
@@ -107,48 +110,81 @@ class RapidOCRRecognizer:
 
     def read(self, image: np.ndarray) -> list[TextDetection]:
         """Return the text lines of ``image`` (uint8 RGB, HxWx3), top to bottom, left to right."""
-        bgr = _to_bgr(image)
-        height, width = bgr.shape[:2]
-        small = _detection_image(bgr, self.det_max_side)
+        rgb = _to_rgb(image)
+        quads = self._detect(rgb, self.det_max_side)
+        return [
+            detection
+            for detection in self._recognize(rgb, quads)
+            if detection.text and detection.confidence >= self.min_confidence
+        ]
+
+    def detect(self, image: np.ndarray, max_side: int | None = None) -> np.ndarray:
+        """Text line quadrilaterals ``(n, 4, 2)`` in pixels of ``image``, in reading order.
+
+        Detection only, on ``image`` scaled down to ``max_side`` (default ``det_max_side``), so
+        that a caller can recognise just the lines it has not read before (:meth:`recognize`).
+        """
+        side = self.det_max_side if max_side is None else max_side
+        if side < 64:
+            raise ConfigError(_SUBJECT, f"max_side must be >= 64, got {side}")
+        return self._detect(_to_rgb(image), side)
+
+    def recognize(self, image: np.ndarray, quads: np.ndarray) -> list[TextDetection]:
+        """Read the line in each quadrilateral ``(n, 4, 2)`` of ``image``, one result per quad.
+
+        Nothing is dropped: a quad without legible text gives an empty or low-confidence result.
+        A quad may be any rectangle, e.g. a known line's box, to check what it shows now.
+        """
+        quads = np.asarray(quads, dtype=np.float32).reshape(-1, 4, 2)
+        return self._recognize(_to_rgb(image), quads)
+
+    def _detect(self, rgb: np.ndarray, max_side: int) -> np.ndarray:
+        height, width = rgb.shape[:2]
+        small = cv2.cvtColor(_detection_image(rgb, max_side), cv2.COLOR_RGB2BGR)
         small, top = _letterbox(small)
         with self._lock:
             quads, _ = self._detector(small)
-            if quads is None or len(quads) == 0:
-                return []
-            quads = np.asarray(quads, dtype=np.float32).reshape(-1, 4, 2)
-            quads[:, :, 1] -= top
-            quads /= np.array(
-                [small.shape[1] / width, (small.shape[0] - 2 * top) / height], dtype=np.float32
-            )
-            quads[:, :, 0] = np.clip(quads[:, :, 0], 0, width)
-            quads[:, :, 1] = np.clip(quads[:, :, 1], 0, height)
-            quads = quads[_reading_order(quads)]
-            crops = [_crop_quad(bgr, quad) for quad in quads]
+        if quads is None or len(quads) == 0:
+            return np.zeros((0, 4, 2), dtype=np.float32)
+        quads = np.asarray(quads, dtype=np.float32).reshape(-1, 4, 2)
+        quads[:, :, 1] -= top
+        quads /= np.array(
+            [small.shape[1] / width, (small.shape[0] - 2 * top) / height], dtype=np.float32
+        )
+        quads[:, :, 0] = np.clip(quads[:, :, 0], 0, width)
+        quads[:, :, 1] = np.clip(quads[:, :, 1], 0, height)
+        return quads[_reading_order(quads)]
+
+    def _recognize(self, rgb: np.ndarray, quads: np.ndarray) -> list[TextDetection]:
+        if len(quads) == 0:
+            return []
+        # Cut from the RGB frame, then only the small crops are turned to BGR for the models.
+        crops = [np.ascontiguousarray(_crop_quad(rgb, quad)[:, :, ::-1]) for quad in quads]
+        with self._lock:
             if self.use_angle_classifier:
                 crops, _, _ = self._classifier(crops)
             results, _ = self._recognizer(crops)
-
         detections = []
         for quad, result in zip(quads, results, strict=True):
-            text, confidence = str(result[0]).strip(), float(result[1])
-            if not text or confidence < self.min_confidence:
-                continue
             x0, y0 = quad.min(axis=0)
             x1, y1 = quad.max(axis=0)
             box = (float(x0), float(y0), float(x1), float(y1))
-            detections.append(TextDetection(text=text, box=box, confidence=confidence))
+            text = str(result[0]).strip()
+            detections.append(TextDetection(text=text, box=box, confidence=float(result[1])))
         return detections
 
 
-def _to_bgr(image: np.ndarray) -> np.ndarray:
+def _to_rgb(image: np.ndarray) -> np.ndarray:
+    """``image`` as a 3-channel uint8 RGB array (grey and RGBA converted, RGB as given)."""
     if not isinstance(image, np.ndarray) or image.dtype != np.uint8:
         raise ConfigError(_SUBJECT, "read() takes a uint8 NumPy image")
     if image.ndim == 2:
-        return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR)
+        return cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
     if image.ndim != 3 or image.shape[2] not in (3, 4) or min(image.shape[:2]) < 1:
         raise ConfigError(_SUBJECT, f"read() takes an RGB image (h, w, 3), got shape {image.shape}")
-    code = cv2.COLOR_RGB2BGR if image.shape[2] == 3 else cv2.COLOR_RGBA2BGR
-    return cv2.cvtColor(image, code)
+    if image.shape[2] == 4:
+        return cv2.cvtColor(image, cv2.COLOR_RGBA2RGB)
+    return np.ascontiguousarray(image)
 
 
 def _detection_image(image: np.ndarray, max_side: int) -> np.ndarray:
