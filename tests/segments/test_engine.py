@@ -215,7 +215,7 @@ def test_timestamps_never_round_past_the_video_end() -> None:
     timeline = Timeline(video=VideoRef(content_hash="end", duration=29.8))
     timeline.shots.append(Shot(start=0.0, end=29.8, index=0, transition="start"))
     timeline.texts.append(OnScreenText(start=29.6, end=29.8, text="THE END"))
-    raw = {
+    raw: dict[str, Any] = {
         "segment_definitions": [
             {
                 "id": "titles",

@@ -1,8 +1,9 @@
 """Field filling: the evidence default, and the LLM path's contract (schema, fallback).
 
-No LLM backend is packaged yet, so the LLM path is exercised with a scripted stand-in that
-implements the ``LanguageModel`` protocol: it checks what the engine sends (a JSON schema with
-every field required) and returns canned replies, including wrong ones.
+The contract of the LLM path is exercised with a scripted stand-in that implements the
+``LanguageModel`` protocol: it checks what the engine sends (a JSON schema with every field
+required) and returns canned replies, including wrong ones that a grammar-constrained real model
+never gives. The real SmolLM2 runs in test_llm_judge.py.
 """
 
 from __future__ import annotations

@@ -12,7 +12,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from videoscope.evaluate import check_format, parse_time
-from videoscope.segments import LexicalScorer, analyze_timeline
+from videoscope.segments import (
+    ChunkOptions,
+    ContentOptions,
+    LexicalScorer,
+    ThresholdJudge,
+    analyze_timeline,
+    plan_chunks,
+    stitch,
+)
+from videoscope.timeline.interval import Interval
 from videoscope.timeline.model import (
     AudioEvent,
     OnScreenText,
@@ -194,3 +203,66 @@ def test_random_schema_on_random_timeline_is_always_valid(
     for evs in (result.evidence or {}).values():
         for ev in evs:
             assert "unsnapped" not in ev["start"] + ev["end"]
+
+
+@st.composite
+def chunk_options(draw: st.DrawFn) -> ChunkOptions:
+    return ChunkOptions(
+        max_units=draw(st.integers(1, 12)),
+        max_chars=draw(st.one_of(st.none(), st.integers(1, 400))),
+        max_seconds=draw(st.one_of(st.none(), st.floats(0.5, 30.0))),
+        overlap=draw(st.floats(0.0, 0.9)),
+    )
+
+
+@settings(
+    max_examples=int(os.environ.get("VIDEOSCOPE_HYPOTHESIS_EXAMPLES", "150")) // 2,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(timeline=timelines(), raw=requests(), options=chunk_options())
+def test_chunked_judging_keeps_the_output_valid(
+    timeline: Timeline, raw: dict[str, Any], options: ChunkOptions
+) -> None:
+    judge = ThresholdJudge(floor=0.12)  # relative to each chunk: chunking changes its answers
+    content = ContentOptions(chunks=options)
+    result = analyze_timeline(
+        timeline, raw, verbose=True, scorer=SCORER, judge=judge, content=content, llm=None
+    )
+    report = check_format(result.data, raw, timeline.video.duration)
+    assert report.valid, report.violations
+    assert not [w for w in result.warnings if w.startswith("guard")], result.warnings
+    for def_id, segs in json.loads(result.data).items():
+        _assert_sorted([(s, e) for d, s, e in _segments({def_id: segs})])
+    for plan in (result.plans or {}).values():
+        if "judge" in plan:
+            found = plan["judge"]
+            # a tie between equally central chunks is decided by the global threshold
+            assert 0 <= found["decided"] <= found["units"] and found["selected"] <= found["units"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    costs=st.lists(st.integers(1, 300), max_size=60),
+    options=chunk_options(),
+    seed=st.integers(0, 2**16),
+)
+def test_chunks_cover_all_units_and_stitching_picks_a_most_central_answer(
+    costs: list[int], options: ChunkOptions, seed: int
+) -> None:
+    units = [Interval(float(i), float(i) + 1.0) for i in range(len(costs))]
+    chunks = plan_chunks(units, costs, options)
+    assert sorted({i for c in chunks for i in range(c.start, c.stop)}) == list(range(len(costs)))
+    for prev, nxt in itertools.pairwise(chunks):
+        assert prev.start < nxt.start <= prev.stop < nxt.stop
+    for c in chunks:
+        if len(c) > 1:
+            assert len(c) <= options.max_units
+            assert options.max_chars is None or sum(costs[c.start : c.stop]) <= options.max_chars
+    answers = [[(seed >> (k % 16)) & 1 == 1 for _ in range(len(c))] for k, c in enumerate(chunks)]
+    stitched = stitch(len(costs), chunks, answers)
+    for unit, value in enumerate(stitched):
+        holders = [k for k, c in enumerate(chunks) if c.start <= unit < c.stop]
+        best = max(chunks[k].centrality(unit, len(costs)) for k in holders)
+        central = {answers[k][0] for k in holders if chunks[k].centrality(unit, len(costs)) == best}
+        assert value == (central.pop() if len(central) == 1 else None)

@@ -19,6 +19,7 @@ Example:
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import logging
 import os
@@ -102,6 +103,14 @@ class LlamaCppModel:
             verbose=False,
         )
         self._lock = threading.Lock()
+        # Free the model while the interpreter is whole: llama-cpp-python's own __del__ at
+        # shutdown runs after its modules are torn down and prints a TypeError.
+        atexit.register(self.close)
+
+    def close(self) -> None:
+        """Free the model's memory now (the instance is unusable afterwards)."""
+        with self._lock:
+            self._llm.close()
 
     def _fresh(self) -> None:
         """Forget the cached prompt when deterministic: llama.cpp reuses a matching prefix and

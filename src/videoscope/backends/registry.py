@@ -14,9 +14,16 @@ from __future__ import annotations
 
 import importlib
 import threading
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
 from videoscope.errors import BackendUnavailableError, ConfigError
+
+if TYPE_CHECKING:
+    from videoscope.backends.base import LanguageModel
+
+#: A language model, ``"config"`` (``settings.backends.llm``), a backend name, or ``None`` /
+#: ``"none"`` / ``"extractive"`` for no model.
+LlmChoice: TypeAlias = "LanguageModel | str | None"
 
 Role = Literal["vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm"]
 
@@ -78,3 +85,18 @@ def load_backend(role: Role, name: str, **options: Any) -> Any:
                 ) from error
             _instances[key] = getattr(module, attribute)(**options)
         return _instances[key]
+
+
+def load_llm(choice: LlmChoice = "config") -> LanguageModel | None:
+    """The language model ``choice`` names: a model is returned as is; ``"config"`` loads
+    ``settings.backends.llm`` with its options; another name loads that backend with the
+    configured options; ``None``, ``"none"`` and ``"extractive"`` mean no model."""
+    if choice is None or not isinstance(choice, str):
+        return choice
+    from videoscope.config import get_settings
+
+    settings = get_settings()
+    name = settings.backends.llm if choice == "config" else choice
+    if not name or name in ("none", "extractive"):
+        return None
+    return load_backend("llm", name, **settings.backends.options.get("llm", {}))

@@ -3,7 +3,8 @@
 A thin shell: index FILE with a progress bar (cached), or load a folder written by
 ``Timeline.save``, then :func:`videoscope.segments.analyze_timeline`. Writes the result envelope
 (``generation_id``, ``data`` as a JSON string, ``finish_reason``, ``usage``); ``--verbose`` adds
-the evidence behind each boundary.
+the evidence behind each boundary. ``--llm`` picks the language model that judges content units
+and fills free-text fields (default: ``backends.llm``; ``none`` for the offline engine).
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from videoscope.cli.index import index_with_progress
-from videoscope.config import get_settings
-from videoscope.perceive.registry import ModelOption, build_stages, stage_names
+from videoscope.cli.describe import LlmOption, NoCacheOption, OptionsOption, load_timeline
 from videoscope.segments import AnalyzeResult, analyze_timeline, parse_request
-from videoscope.timeline.model import Timeline
 
 
 def analyze_command(
@@ -34,10 +32,9 @@ def analyze_command(
     verbose: Annotated[
         bool, typer.Option("--verbose", help="Add the evidence behind each segment boundary.")
     ] = False,
-    options: Annotated[
-        str, typer.Option(help="Model options for indexing: 'visual', 'audio' or both.")
-    ] = "visual,audio",
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Recompute every stage.")] = False,
+    options: OptionsOption = "visual,audio",
+    no_cache: NoCacheOption = False,
+    llm: LlmOption = None,
 ) -> None:
     """Segment a video by a schema of segment definitions and fill each segment's fields."""
     try:
@@ -46,15 +43,8 @@ def analyze_command(
         raise typer.BadParameter(f"cannot read {schema}: {error}", param_hint="--schema") from error
     request = parse_request(raw)  # invalid requests fail before any decoding
     console = Console(stderr=True)
-    if file.is_dir() and (file / "timeline.json").exists():
-        timeline = Timeline.load(file)
-    else:
-        settings = get_settings()
-        chosen: list[ModelOption] = [o.strip() for o in options.split(",")]  # type: ignore[misc]
-        stages = build_stages(stage_names(chosen), settings)
-        cache_dir = None if no_cache else settings.cache_dir
-        timeline = index_with_progress(file, stages, cache_dir, console)
-    result = analyze_timeline(timeline, request, verbose=verbose)
+    timeline = load_timeline(file, options, no_cache)
+    result = analyze_timeline(timeline, request, verbose=verbose, llm=llm or "config")
     text = json.dumps(envelope(result, verbose=verbose), indent=1, ensure_ascii=False)
     for warning in result.warnings:
         console.print(f"[yellow]warning:[/] {warning}")

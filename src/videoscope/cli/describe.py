@@ -44,17 +44,6 @@ def load_timeline(file: Path, options: str = "visual,audio", no_cache: bool = Fa
     return index_with_progress(file, stages, cache, Console(stderr=True))
 
 
-def _llm(name: str | None) -> Any:
-    if name is None:
-        return "config"
-    if name in ("none", "extractive"):
-        return None
-    from videoscope.backends.registry import load_backend
-
-    settings = get_settings()
-    return load_backend("llm", name, **settings.backends.options.get("llm", {}))
-
-
 def _emit(result: Any) -> None:
     typer.echo(json.dumps(result.model_dump(exclude_none=True), indent=1, ensure_ascii=False))
 
@@ -72,7 +61,7 @@ def gist_command(
     from videoscope.describe import gist
 
     timeline = load_timeline(file, options, no_cache)
-    _emit(gist(timeline, [t.strip() for t in types.split(",") if t.strip()], llm=_llm(llm)))
+    _emit(gist(timeline, [t.strip() for t in types.split(",") if t.strip()], llm=llm or "config"))
 
 
 def summarize_command(
@@ -97,7 +86,7 @@ def summarize_command(
         prompt,
         temperature,
         check_grounding=check_grounding,
-        llm=_llm(llm),
+        llm=llm or "config",
     )
     _emit(result)
 
@@ -136,7 +125,7 @@ def ask_command(
         end,
         stream,
         temperature=temperature,
-        llm=_llm(llm),
+        llm=llm or "config",
     )
     if isinstance(result, AnalyzeResult):
         typer.echo(result.data)

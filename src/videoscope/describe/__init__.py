@@ -9,7 +9,8 @@ Example:
     >>> gist(timeline, ["title", "topic"]).title  # doctest: +SKIP
 """
 
-from videoscope.describe.api import analyze, analyze_stream, ask, gist, load_llm, summarize
+from videoscope.backends.registry import load_llm
+from videoscope.describe.api import analyze, analyze_stream, ask, gist, summarize
 from videoscope.describe.models import (
     AnalyzeResult,
     Chapter,

@@ -1,8 +1,9 @@
 """Public API: gist, summarize (summary | chapter | highlight) and ask (open prompts).
 
 Every function takes an indexed :class:`~videoscope.timeline.model.Timeline`. ``llm`` picks the
-text generator: ``"config"`` (default) uses ``settings.backends.llm`` (None there means the
-extractive method), ``None`` forces the extractive method, or pass a
+text generator (:func:`~videoscope.backends.registry.load_llm`): ``"config"`` (default) uses
+``settings.backends.llm`` (None there means the extractive method), ``None`` or ``"none"`` forces
+the extractive method, a backend name loads that backend, or pass a
 :class:`~videoscope.backends.base.LanguageModel`. When a model's reply fails, the answer is the
 extractive one with ``method="extractive_fallback"``.
 """
@@ -16,6 +17,7 @@ from functools import partial
 from typing import Any, Literal, overload
 
 from videoscope.backends.base import LanguageModel
+from videoscope.backends.registry import LlmChoice, load_llm
 from videoscope.describe import extractive, generate
 from videoscope.describe.context import Evidence, gather, render
 from videoscope.describe.fill import Facts, fill_schema, relevant
@@ -35,22 +37,7 @@ from videoscope.timeline.model import Timeline
 log = logging.getLogger(__name__)
 
 SummaryType = Literal["summary", "chapter", "highlight"]
-LlmChoice = LanguageModel | Literal["config"] | None
 _FAILURES = (VideoscopeError, ValueError, KeyError, OSError)
-
-
-def load_llm(choice: LlmChoice = "config") -> LanguageModel | None:
-    """The language model ``choice`` names (see the module docstring)."""
-    if choice != "config":
-        return choice
-    from videoscope.backends.registry import load_backend
-    from videoscope.config import get_settings
-
-    settings = get_settings()
-    name = settings.backends.llm
-    if not name or name in ("none", "extractive"):
-        return None
-    return load_backend("llm", name, **settings.backends.options.get("llm", {}))
 
 
 def gist(

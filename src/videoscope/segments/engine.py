@@ -25,13 +25,18 @@ from typing import Any
 from pydantic import BaseModel, Field
 
 from videoscope.backends.base import LanguageModel
+from videoscope.backends.registry import LlmChoice, load_llm
+from videoscope.config import AnalyzeSettings, get_settings
 from videoscope.evaluate.validity import check_format
 from videoscope.perceive.base import ProgressCallback, Stage
+from videoscope.segments.chunks import ChunkOptions
+from videoscope.segments.content import ContentOptions
 from videoscope.segments.evidence import EvidenceGatherer, EvidenceIndex, quantize, video_end
 from videoscope.segments.fields import EvidenceFieldFiller, FieldFiller, LanguageModelFieldFiller
 from videoscope.segments.interpret import Plan, interpret
+from videoscope.segments.judge import JudgeReport, LanguageModelJudge, UnitJudge
 from videoscope.segments.request import AnalyzeRequest, SegmentDefinition, parse_request
-from videoscope.segments.segmenter import ContentOptions, enforce, raw_spans
+from videoscope.segments.segmenter import enforce, raw_spans
 from videoscope.segments.similarity import Scorer, default_scorer
 from videoscope.timeline.interval import Interval, intersect
 from videoscope.timeline.model import Timeline
@@ -95,8 +100,9 @@ def analyze_timeline(
     verbose: bool = False,
     scorer: Scorer | None = None,
     filler: FieldFiller | None = None,
-    llm: LanguageModel | None = None,
+    llm: LlmChoice = "config",
     content: ContentOptions | None = None,
+    judge: UnitJudge | None = None,
 ) -> AnalyzeResult:
     """Segments and metadata for every definition of ``request`` from an indexed ``timeline``.
 
@@ -106,9 +112,14 @@ def analyze_timeline(
         verbose: also report the evidence behind each boundary and the interpretation.
         scorer: text similarity; default MiniLM embeddings (lexical when not installed).
         filler: fills fields; default :class:`EvidenceFieldFiller` (wrapped by an LLM when
-            ``llm`` is given).
-        llm: optional language model for field values (JSON-schema constrained).
-        content: knobs of content-driven segmentation.
+            there is one).
+        llm: a language model that judges content units (in overlapping chunks) and fills
+            fields, both JSON-schema constrained; ``"config"`` (default) loads
+            ``settings.backends.llm`` (none configured: the offline engine); None: offline.
+        content: knobs of content-driven segmentation and chunking (default: the settings'
+            ``analyze`` section, else :class:`ContentOptions` defaults).
+        judge: decides which content units match; default the LLM's judge when there is an
+            LLM, else the similarity threshold.
 
     Raises:
         AnalyzeRequestError: the request breaks the contract (names definition and field).
@@ -119,12 +130,17 @@ def analyze_timeline(
     end_q = video_end(timeline, resolution)
     window = _window(req, end_q)
     scorer = scorer or default_scorer()
+    model, content = _setup(llm, content)
+    if judge is None and model is not None and content.llm_judge:
+        judge = LanguageModelJudge(model, temperature=req.temperature, options=content.chunks)
     base_index = EvidenceIndex.from_timeline(timeline, resolution)
     gatherer = EvidenceGatherer(timeline)
     if filler is None:
         filler = EvidenceFieldFiller(scorer)
-        if llm is not None:
-            filler = LanguageModelFieldFiller(llm, filler, temperature=req.temperature)
+        if model is not None:
+            filler = LanguageModelFieldFiller(
+                model, filler, temperature=req.temperature, budget_chars=content.chunks.max_chars
+            )
 
     def fmt_time(t: float) -> float | str:
         return format_time(min(quantize(t, resolution), end_q), fmt)
@@ -147,9 +163,12 @@ def analyze_timeline(
         if warning:
             warnings.append(f"{definition.id}: {warning}")
         index = base_index.copy()
+        report = JudgeReport()
         segments = _segments(
-            definition, plan, timeline, window, index, gatherer, scorer, req, content
+            definition, plan, timeline, window, index, gatherer, scorer, req, content, judge, report
         )
+        if plan.signal == "content":
+            plans[definition.id]["judge"] = report.as_dict()
         data[definition.id], evidence[definition.id] = [], []
         for seg in segments:
             filled = filler.fill(definition, gatherer.gather(seg), fmt_time)
@@ -172,7 +191,14 @@ def analyze_timeline(
         warnings.append(f"guard: dropped {dropped} invalid segment(s); please report this bug")
     text = json.dumps(data, ensure_ascii=False)
     key = json.dumps(
-        [timeline.video.content_hash, req.model_dump(mode="json"), filler.name, scorer.name],
+        [
+            timeline.video.content_hash,
+            req.model_dump(mode="json"),
+            filler.name,
+            scorer.name,
+            judge.name if judge is not None else "threshold:global",
+            repr(content),
+        ],
         sort_keys=True,
     )
     return AnalyzeResult(
@@ -211,12 +237,16 @@ def _segments(
     gatherer: EvidenceGatherer,
     scorer: Scorer,
     req: AnalyzeRequest,
-    content: ContentOptions | None,
+    content: ContentOptions,
+    judge: UnitJudge | None,
+    report: JudgeReport,
 ) -> list[Interval]:
     low, high = req.min_segment_duration, req.max_segment_duration
     out: list[Interval] = []
     for piece in _pieces(definition, window):
-        spans = raw_spans(plan, timeline, piece, index, gatherer, scorer, content, low)
+        spans = raw_spans(
+            plan, timeline, piece, index, gatherer, scorer, content, low, judge=judge, report=report
+        )
         out += enforce(spans, piece, index, low, high)
     out.sort()
     clean: list[Interval] = []
@@ -224,6 +254,26 @@ def _segments(
         if not clean or seg.start >= clean[-1].end - _EPS:
             clean.append(seg)
     return clean
+
+
+def _setup(
+    llm: LlmChoice, content: ContentOptions | None
+) -> tuple[LanguageModel | None, ContentOptions]:
+    """The language model and the content options, from the settings where not given."""
+    if content is None:
+        content = content_options(get_settings().analyze)
+    return load_llm(llm), content
+
+
+def content_options(section: AnalyzeSettings) -> ContentOptions:
+    """:class:`ContentOptions` from the settings' ``analyze`` section."""
+    chunks = ChunkOptions(
+        max_units=section.chunk_units,
+        max_chars=section.chunk_chars,
+        max_seconds=section.chunk_seconds,
+        overlap=section.chunk_overlap,
+    )
+    return ContentOptions(chunks=chunks, llm_judge=section.llm_judge)
 
 
 def _missing_signal(plan: Plan, timeline: Timeline) -> str | None:
@@ -291,14 +341,13 @@ def analyze_video(
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
     verbose: bool = False,
-    llm: LanguageModel | None = None,
+    llm: LlmChoice = "config",
 ) -> AnalyzeResult:
     """Index ``path`` (cached by content hash) and analyze it; see :func:`analyze_timeline`.
 
     ``stages`` default to every configured stage (``visual`` and ``audio``); ``cache_dir`` to
     the settings' cache. The request is validated before any decoding.
     """
-    from videoscope.config import get_settings
     from videoscope.perceive.pipeline import index_video
     from videoscope.perceive.registry import build_stages, stage_names
 

@@ -253,6 +253,38 @@ class SegmentEvidence:
             parts.append(f"No speech, text or tagged content measured in {span}.")
         return " ".join(parts)
 
+    def compact(self, limit: int = 240) -> str:
+        """One line for a prompt: ``said: '...'; on screen: '...'; seen: ...; heard: ...``,
+        cut to ``limit`` characters (the transcript is shortened first)."""
+        tail = []
+        if self.screen_text:
+            tail.append("on screen: " + ", ".join(f"'{t}'" for t in self.screen_text[:4]))
+        if self.visual:
+            tail.append("seen: " + ", ".join(self.visual[:3]))
+        if self.audio:
+            tail.append("heard: " + ", ".join(self.audio[:3]))
+        rest = "; ".join(tail)
+        if self.transcript:
+            room = max(limit - len(rest) - 12, 24)
+            said = f"said: '{_clip(self.transcript, room)}'"
+            rest = f"{said}; {rest}" if rest else said
+        return _clip(rest or "nothing measured", limit)
+
+    def timed_lines(self) -> list[tuple[Interval, str]]:
+        """``(time, line)`` per utterance (``said: ...``) and on-screen text (``on screen:
+        ...``), in time order: the evidence a budget can trim around the segment's centre."""
+        lines = [
+            (u.interval, f"[{u.start:.1f}-{u.end:.1f}s] said: {u.text.strip()}")
+            for u in self.utterances
+            if u.text.strip()
+        ]
+        lines += [
+            (t.interval, f"[{t.start:.1f}-{t.end:.1f}s] on screen: {t.text.strip()}")
+            for t in self.texts
+            if t.text.strip()
+        ]
+        return sorted(lines, key=lambda line: (line[0].start, line[0].end, line[1]))
+
     def text_blob(self) -> str:
         """All textual evidence in one string, for embedding and lexical matching."""
         pieces = [self.transcript, " ".join(self.screen_text), " ".join(self.visual)]

@@ -9,7 +9,8 @@ those, else a description built from all of them. Booleans and numbers are deriv
 field's name or description names something measurable (speech, text, music, cuts, words,
 speakers, duration); everything else gets a schema-valid default that verbose output flags.
 :class:`LanguageModelFieldFiller` asks a :class:`~videoscope.backends.base.LanguageModel` with a
-JSON schema and falls back to the evidence value for any field the reply does not get right.
+JSON schema and falls back to the evidence value for any field the reply does not get right; a
+long segment's evidence is trimmed to the model's budget around the segment's centre.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from typing import Any, Protocol
 from videoscope.backends.base import LanguageModel
 from videoscope.evaluate.schema import FieldSpec
 from videoscope.evaluate.validity import value_problem
+from videoscope.segments.chunks import budget_chars as budget_chars_for
+from videoscope.segments.chunks import fit_centered
 from videoscope.segments.evidence import SegmentEvidence
 from videoscope.segments.request import FieldDefinition, SegmentDefinition
 from videoscope.segments.similarity import Scorer
@@ -31,6 +34,10 @@ from videoscope.segments.similarity import Scorer
 logger = logging.getLogger(__name__)
 
 TimeFormatter = Callable[[float], float | str]
+#: Tokens the LLM field filler allows for one reply.
+REPLY_TOKENS = 512
+#: Evidence characters per segment at most, whatever the model's context.
+MAX_CHARS = 8000
 
 
 @dataclass
@@ -217,12 +224,20 @@ class LanguageModelFieldFiller:
     """Fields from an LLM with JSON-schema constrained output; evidence values as fallback."""
 
     def __init__(
-        self, llm: LanguageModel, fallback: FieldFiller, *, temperature: float = 0.0
+        self,
+        llm: LanguageModel,
+        fallback: FieldFiller,
+        *,
+        temperature: float = 0.0,
+        budget_chars: int | None = None,
     ) -> None:
         self.llm = llm
         self.fallback = fallback
         self.temperature = temperature
         self.name = f"llm:{llm.name}"
+        context = int(getattr(llm, "context_tokens", 2048))
+        #: Evidence characters sent per segment (default: what the model's context allows).
+        self.budget_chars = budget_chars or budget_chars_for(context, REPLY_TOKENS, MAX_CHARS)
 
     def fill(
         self, definition: SegmentDefinition, evidence: SegmentEvidence, fmt: TimeFormatter
@@ -247,13 +262,14 @@ class LanguageModelFieldFiller:
             {
                 "role": "user",
                 "content": f"Segment definition: {definition.description}\n"
-                f"Segment: {start:.2f}s to {end:.2f}s\nEvidence: {evidence.describe()}\n"
+                f"Segment: {start:.2f}s to {end:.2f}s\n"
+                f"Evidence:\n{evidence_text(evidence, self.budget_chars)}\n"
                 f"Fields:\n{fields_text}",
             },
         ]
         try:
             reply = self.llm.complete(
-                messages, json_schema=schema, temperature=self.temperature, max_tokens=512
+                messages, json_schema=schema, temperature=self.temperature, max_tokens=REPLY_TOKENS
             )
             parsed = json.loads(reply)
         except Exception as error:  # any model failure falls back to evidence
@@ -269,6 +285,23 @@ class LanguageModelFieldFiller:
             elif spec.name in base.defaults:
                 out.defaults.append(spec.name)
         return out
+
+
+def evidence_text(evidence: SegmentEvidence, budget: int) -> str:
+    """The segment's evidence for a prompt in at most about ``budget`` characters: what was seen
+    and heard, then the utterances and on-screen texts nearest the segment's centre that fit."""
+    head = []
+    if evidence.visual:
+        head.append("Visual: " + ", ".join(evidence.visual[:5]) + ".")
+    if evidence.audio:
+        head.append("Audio: " + ", ".join(evidence.audio) + ".")
+    header = " ".join(head)
+    lines = evidence.timed_lines()
+    if not lines:
+        return header or evidence.describe()
+    room = max(budget - len(header) - 1, 64)
+    body = fit_centered(lines, evidence.interval.center, room)
+    return "\n".join([header, *body] if header else body)
 
 
 def _from_llm(value: Any, spec: FieldDefinition, fmt: TimeFormatter) -> Any:

@@ -1,9 +1,10 @@
 """Turn a :class:`~videoscope.segments.interpret.Plan` into clean segments on measured evidence.
 
-:func:`raw_spans` reads the plan's signal from the Timeline (or scores content units);
-:func:`enforce` then makes the spans valid by construction inside one allowed window piece:
-clipped, snapped to evidence, sorted, non-overlapping, at least ``min_duration`` long (merged with
-a touching neighbour or extended to the next evidence, else dropped) and at most ``max_duration``
+:func:`raw_spans` reads the plan's signal from the Timeline (content units are judged in
+:mod:`~videoscope.segments.content`); :func:`enforce` then makes the spans valid by construction
+inside one allowed window piece: clipped, snapped to evidence, sorted, non-overlapping, at least
+``min_duration`` long (merged with a touching neighbour or extended to the next evidence, else
+dropped) and at most ``max_duration``
 (split at evidence; a split with no evidence in reach is a ``max_duration_split``).
 """
 
@@ -13,29 +14,16 @@ import itertools
 import math
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-import numpy as np
-
+from videoscope.segments.content import ContentOptions, content_spans
 from videoscope.segments.evidence import EvidenceGatherer, EvidenceIndex
 from videoscope.segments.interpret import Plan
-from videoscope.segments.similarity import EmbeddingScorer, Scorer
+from videoscope.segments.judge import JudgeReport, UnitJudge
+from videoscope.segments.similarity import Scorer
 from videoscope.timeline.interval import Interval, complement, merge
 from videoscope.timeline.model import Timeline
 
 _EPS = 1e-6
-
-
-@dataclass(frozen=True, slots=True)
-class ContentOptions:
-    """Knobs of content-driven segmentation (see docs/time_based_metadata.md)."""
-
-    window: float = 3.0  #: length of scoring windows where there are no shots (s)
-    long_shot: float = 8.0  #: shots longer than this are scored in windows
-    fill_gap: float = 1.0  #: selected units closer than this are joined (s)
-    floor_embedding: float = 0.25  #: no unit is selected below this cosine
-    floor_lexical: float = 0.12  #: no unit is selected below this lexical score
-    relative: float = 0.5  #: threshold = best - relative * (best - median)
 
 
 def raw_spans(
@@ -47,8 +35,12 @@ def raw_spans(
     scorer: Scorer,
     options: ContentOptions | None = None,
     min_duration: float | None = None,
+    *,
+    judge: UnitJudge | None = None,
+    report: JudgeReport | None = None,
 ) -> list[Interval]:
-    """Candidate spans inside ``piece`` for ``plan`` (before :func:`enforce`)."""
+    """Candidate spans inside ``piece`` for ``plan`` (before :func:`enforce`); content plans
+    are judged by ``judge`` (see :func:`~videoscope.segments.content.content_spans`)."""
     spans: list[Interval]
     if plan.signal == "shots":
         spans = [s.interval for s in timeline.shots] or [piece]
@@ -64,7 +56,18 @@ def raw_spans(
         found = [e.interval for e in timeline.audio_events if label in e.label.lower()]
         spans = merge(found, gap=0.5)
     else:
-        spans = content_spans(plan, timeline, piece, index, gatherer, scorer, options, min_duration)
+        spans = content_spans(
+            plan,
+            timeline,
+            piece,
+            index,
+            gatherer,
+            scorer,
+            options,
+            min_duration,
+            judge=judge,
+            report=report,
+        )
     spans = [c for s in spans if (c := _clip(s, piece)) is not None]
     if plan.negated:
         return complement(spans, piece)
@@ -148,91 +151,6 @@ def text_change_spans(timeline: Timeline, piece: Interval) -> list[Interval]:
         else:
             spans.append((Interval(a, b), active))
     return [s for s, _ in spans]
-
-
-def units_for(
-    plan: Plan, timeline: Timeline, piece: Interval, index: EvidenceIndex, options: ContentOptions
-) -> list[Interval]:
-    """Atomic units scored for a content definition: utterances, shots, or ~3 s windows."""
-    if plan.units == "utterances":
-        return [u.interval for u in timeline.utterances]
-    shots = [s.interval for s in timeline.shots if s.interval.overlaps(piece)]
-    bases = shots if len(shots) >= 2 else [piece]
-    units: list[Interval] = []
-    for base in bases:
-        base = _clip(base, piece) or base
-        if base.duration <= options.long_shot and len(shots) >= 2:
-            units.append(base)
-            continue
-        count = max(1, round(base.duration / options.window))
-        cuts = [base.start]
-        for k in range(1, count):
-            target = base.start + k * base.duration / count
-            snapped = index.nearest(target, target - 1.0, target + 1.0)
-            t = snapped if snapped is not None else target
-            if cuts[-1] + 0.5 < t < base.end - 0.5:
-                cuts.append(t)
-        cuts.append(base.end)
-        units += [Interval(a, b) for a, b in itertools.pairwise(cuts) if b > a]
-    return units
-
-
-def content_spans(
-    plan: Plan,
-    timeline: Timeline,
-    piece: Interval,
-    index: EvidenceIndex,
-    gatherer: EvidenceGatherer,
-    scorer: Scorer,
-    options: ContentOptions | None = None,
-    min_duration: float | None = None,
-) -> list[Interval]:
-    """Units whose evidence matches ``plan.query`` above an adaptive threshold, merged."""
-    opts = options or ContentOptions()
-    units = [u for u in units_for(plan, timeline, piece, index, opts) if u.overlaps(piece)]
-    if not units:
-        return []
-    scores = unit_scores(plan.query, units, timeline, gatherer, scorer)
-    floor = opts.floor_embedding if isinstance(scorer, EmbeddingScorer) else opts.floor_lexical
-    best = float(scores.max())
-    if best < floor:
-        return []
-    threshold = max(floor, best - opts.relative * (best - float(np.median(scores))))
-    chosen = [u for u, s in zip(units, scores, strict=True) if s >= threshold - _EPS]
-    gap = max(opts.fill_gap, min_duration or 0.0) if plan.units != "utterances" else opts.fill_gap
-    return merge(chosen, gap=gap)
-
-
-def unit_scores(
-    query: str,
-    units: Sequence[Interval],
-    timeline: Timeline,
-    gatherer: EvidenceGatherer,
-    scorer: Scorer,
-) -> np.ndarray:
-    """Per unit: the best of text similarity (transcript, OCR, tags, audio) and, with an
-    embedding scorer in the same space, visual similarity of the unit's window embeddings."""
-    texts = [gatherer.gather(u).text_blob() for u in units]
-    scores = scorer.scores(query, texts).astype(np.float32)
-    visual = timeline.embeddings.get("visual")
-    if (
-        isinstance(scorer, EmbeddingScorer)
-        and visual is not None
-        and len(visual.windows)
-        and visual.dim == int(scorer.embedder.dim)
-    ):
-        q = scorer.vectors([query])[0]
-        starts = np.array([w.start for w in visual.windows])
-        ends = np.array([w.end for w in visual.windows])
-        for i, u in enumerate(units):
-            overlap = np.clip(np.minimum(ends, u.end) - np.maximum(starts, u.start), 0, None)
-            if overlap.sum() <= 0:
-                continue
-            v = (overlap[:, None] * visual.vectors).sum(axis=0)
-            norm = float(np.linalg.norm(v))
-            if norm > 0:
-                scores[i] = max(scores[i], float(v @ q) / norm)
-    return scores
 
 
 def enforce(
