@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -9,7 +10,7 @@ import pytest
 
 import videoscope.perceive.pipeline as pipeline
 from tests.conftest import MediaFactory
-from videoscope.perceive.base import ProgressEvent, Stage
+from videoscope.perceive.base import ProgressEvent, Stage, StepTime
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.silence import SilenceStage
 from videoscope.samples import ShotSpec, SpeechSpec, VideoSpec
@@ -65,12 +66,15 @@ def test_one_decode_feeds_every_stage_at_its_rate(
     slow, fast = BrightnessStage(frame_rate=1.0), BrightnessStage(frame_rate=5.0)
     slow.name = "slow"  # type: ignore[misc]
     events: list[ProgressEvent] = []
-    timings: dict[str, float] = {}
+    timings: dict[str, StepTime] = {}
     timeline = index_video(
         video, [slow, fast, SilenceStage()], progress=events.append, timings=timings
     )
-    assert set(timings) == {"decode", "slow", "brightness", "silence"}
-    assert all(seconds >= 0 for seconds in timings.values()) and timings["decode"] > 0
+    assert set(timings) == {"decode", "slow", "brightness", "silence", "total"}
+    assert all(t.wall >= 0 and t.cpu >= 0 for t in timings.values())
+    assert timings["decode"].wall > 0 and timings["decode"].cpu > 0
+    threads = sum(t.cpu for name, t in timings.items() if name != "total")
+    assert timings["total"].cpu >= threads - 0.05, "the process total includes every thread"
     assert len(calls) == 1
     assert len(slow.times) == 4 and len(fast.times) == 20  # 4 s at 1 and 5 frames per second
     assert np.allclose(np.diff(fast.times), 0.2, atol=0.021)
@@ -78,6 +82,34 @@ def test_one_decode_feeds_every_stage_at_its_rate(
     assert timeline.silences, "the audio stage ran in the same pass"
     assert {e.stage for e in events} >= {"hash", "decode", "slow", "brightness", "silence"}
     assert events[-1].fraction == 1.0
+
+
+class SleepyStage(BrightnessStage):
+    """Takes 50 ms per frame, so its worker lags the decode and reports progress on its own."""
+
+    name = "sleepy"
+
+    def feed_frame(self, time: float, image: np.ndarray) -> None:
+        threading.Event().wait(0.05)
+        super().feed_frame(time, image)
+
+
+def test_each_stage_reports_the_fraction_of_the_media_it_has_processed(video: Path) -> None:
+    events: list[ProgressEvent] = []
+    callers: set[str] = set()
+
+    def record(event: ProgressEvent) -> None:
+        events.append(event)
+        callers.add(threading.current_thread().name)
+
+    index_video(video, [SleepyStage(frame_rate=5.0), SilenceStage()], progress=record)
+    assert callers == {threading.current_thread().name}, "reported on the caller's thread"
+    for stage in ("sleepy", "silence", "decode"):
+        fractions = [e.fraction for e in events if e.stage == stage]
+        assert fractions == sorted(fractions) and fractions[-1] == 1.0, stage
+    sleepy = [e for e in events if e.stage == "sleepy" and 0.0 < e.fraction < 1.0]
+    assert sleepy, "the slow stage reported how far it had got before it finished"
+    assert all(e.message.endswith("s") for e in sleepy)
 
 
 def test_cache_serves_repeat_runs_and_resumes_after_failure(video: Path, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ ImageNet concept (a cat, espresso, a missile, a tripod); see docs/backends/image
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -126,6 +127,42 @@ def test_without_shots_the_whole_video_is_one_shot() -> None:
     assert [(w.start, w.end) for w in windows] == [(0.0, 3.0), (3.0, 6.0), (6.0, 9.0)]
     assert timeline.visual_tags[0].label == "espresso"
     assert timeline.visual_tags[0].end == 9.0
+
+
+def test_a_still_picture_is_embedded_every_2_s_and_a_cut_at_once() -> None:
+    """Unit level: 1 fps in; embeddings at 0, 2, 4 s, at the cut (5 s), then 2 s after it."""
+    pytest.importorskip("efficientnet_lite_pytorch")
+    stage = VisualStage()
+    for second in range(9):
+        stage.feed_frame(float(second), photo("coffee" if second < 5 else "chelsea"))
+    stage.end(Timeline(video=VideoRef(content_hash="x", duration=9.0)))
+    assert stage._times == [0.0, 2.0, 4.0, 5.0, 7.0]
+    every = VisualStage(embed_interval=1.0)
+    for second in range(4):
+        every.feed_frame(float(second), photo("coffee"))
+    every.end(Timeline(video=VideoRef(content_hash="x", duration=4.0)))
+    assert every._times == [0.0, 1.0, 2.0, 3.0]
+
+
+def test_onnx_runtime_gives_the_torch_probabilities(tmp_path: Path) -> None:
+    """The one-time ONNX export is cached and classifies like the PyTorch model."""
+    pytest.importorskip("onnx")
+    from videoscope.backends.imagenet_concepts import ImageNetConceptEmbedder
+
+    images = [photo("coffee"), photo("chelsea")[:200, :300]]
+    reference = ImageNetConceptEmbedder(runtime="torch").probabilities(images)
+    exported = ImageNetConceptEmbedder(runtime="onnxruntime", cache_dir=tmp_path)
+    assert np.abs(exported.probabilities(images) - reference).max() < 1e-4
+    assert len(list(tmp_path.glob("efficientnet-lite0-*.onnx"))) == 1
+    cached = ImageNetConceptEmbedder(runtime="onnxruntime", cache_dir=tmp_path)
+    assert np.abs(cached.probabilities(images) - reference).max() < 1e-4
+    export = next(tmp_path.glob("efficientnet-lite0-*.onnx"))
+    export.write_bytes(b"damaged")
+    again = ImageNetConceptEmbedder(runtime="onnxruntime", cache_dir=tmp_path)
+    assert np.abs(again.probabilities(images) - reference).max() < 1e-4, "exported again"
+    assert export.stat().st_size > 1_000_000
+    with pytest.raises(ConfigError):
+        ImageNetConceptEmbedder(runtime="tensorflow")  # type: ignore[arg-type]
 
 
 def test_split_windows() -> None:

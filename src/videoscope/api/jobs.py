@@ -50,14 +50,19 @@ def handlers(state: ServerState) -> dict[str, Handler]:
 
 
 def stage_progress(context: TaskContext, stages: int) -> ProgressCallback:
-    """A pipeline progress callback that stores the mean progress of ``stages`` stages."""
+    """A pipeline progress callback that stores the mean progress of ``stages`` stages.
+
+    Each stage reports the fraction of the media it has processed, so the shared ``hash`` and
+    ``decode`` steps are left out of the mean (decode events still check for cancelation).
+    """
     done: dict[str, float] = {}
 
     def report(event: ProgressEvent) -> None:
-        done[event.stage] = max(done.get(event.stage, 0.0), event.fraction)
         if event.stage == "hash":
             return
-        total = sum(v for k, v in done.items() if k != "hash") / max(1, stages)
+        if event.stage != "decode":
+            done[event.stage] = max(done.get(event.stage, 0.0), event.fraction)
+        total = sum(done.values()) / max(1, stages)
         context.progress(min(0.99, total), event.stage)
 
     return report

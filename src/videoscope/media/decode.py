@@ -2,9 +2,11 @@
 
 :func:`decode` demuxes video and audio in one pass and yields :class:`DecodedFrame` and
 :class:`AudioChunk` items in presentation order. A frame converts itself to an upright RGB array
-at whatever size a stage asks for (each size converted once, then cached on the frame), so a shot
-detector at 96 px and an OCR stage at 960 px read the same decode. Audio comes resampled to 16 kHz
-mono float32 in fixed-length chunks. Nothing accumulates: memory stays flat in video length.
+at whatever size a stage asks for (each size converted once, then cached on the frame, by FFmpeg
+scalers kept per size from frame to frame), so a shot detector at 96 px and an
+OCR stage at 960 px read the same decode; a frame no stage asks for is never converted. Audio
+comes resampled to 16 kHz mono float32 in fixed-length chunks. Nothing accumulates: memory stays
+flat in video length.
 
 Damage is handled the way a user wants: a file that stops decoding part-way yields what decoded
 and records it in :class:`DecodeReport` (``truncated``), instead of failing the whole index.
@@ -18,6 +20,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +28,7 @@ from pathlib import Path
 import av
 import av.error
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 from videoscope.errors import CorruptMediaError, NotAVideoError
 from videoscope.media.probe import MediaInfo, open_container
@@ -63,13 +67,53 @@ class DecodedFrame:
         if key not in self._cache:
             target_w = max(2, round(width * scale / 2) * 2)
             target_h = max(2, round(height * scale / 2) * 2)
-            image: np.ndarray = self._frame.to_ndarray(
-                width=target_w, height=target_h, format="rgb24", interpolation="AREA"
-            )
+            image = _converter(target_w, target_h).convert(self._frame, target_w, target_h)
             if self._rotation:
                 image = np.ascontiguousarray(np.rot90(image, self._rotation // 90))
             self._cache[key] = image
         return self._cache[key]
+
+
+class _Converter:
+    """Scales a frame with area averaging and converts it to RGB, with FFmpeg contexts kept.
+
+    Building a scaler per frame (what ``VideoFrame.to_ndarray(width=...)`` does) cost 5x the
+    conversion itself for a 96 px thumbnail of a 720p frame. A large output (at least half the
+    source's width) is scaled in the source's own pixel format first and converted to RGB after:
+    for 960 px from 720p H.264 that cost 0.6 ms instead of 1.5 ms, at a level or so of
+    difference. A small thumbnail is scaled straight into RGB, which costs the same and keeps its
+    colour at full resolution.
+    """
+
+    __slots__ = ("scaler", "to_rgb")
+
+    def __init__(self) -> None:
+        self.scaler = VideoReformatter()
+        self.to_rgb = VideoReformatter()
+
+    def convert(self, frame: av.VideoFrame, width: int, height: int) -> np.ndarray:
+        if (width, height) == (frame.width, frame.height) or 2 * width < frame.width:
+            direct = self.to_rgb.reformat(
+                frame, width=width, height=height, format="rgb24", interpolation="AREA"
+            )
+            return direct.to_ndarray()
+        scaled = self.scaler.reformat(frame, width=width, height=height, interpolation="AREA")
+        return self.to_rgb.reformat(scaled, format="rgb24").to_ndarray()
+
+
+def _converter(width: int, height: int) -> _Converter:
+    """This thread's converter to ``width`` x ``height`` (FFmpeg contexts are not shareable)."""
+    cache: dict[tuple[int, int], _Converter] | None = getattr(_local, "converters", None)
+    if cache is None:
+        cache = _local.converters = {}
+    if (width, height) not in cache:
+        if len(cache) >= 16:  # sizes change only with the source: keep a handful
+            cache.clear()
+        cache[(width, height)] = _Converter()
+    return cache[(width, height)]
+
+
+_local = threading.local()
 
 
 @dataclass(frozen=True, slots=True)

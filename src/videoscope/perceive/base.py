@@ -38,6 +38,23 @@ class ProgressEvent:
 ProgressCallback = Callable[[ProgressEvent], None]
 
 
+@dataclass(slots=True)
+class StepTime:
+    """Seconds one indexing step took: ``wall`` (busy, elapsed) and ``cpu`` (its thread's CPU).
+
+    ``cpu`` counts only the thread that ran the step; model runtimes' own thread pools (ONNX
+    Runtime, CTranslate2, FFmpeg's decoder threads) show up in the process total instead.
+    """
+
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, wall: float, cpu: float) -> None:
+        """Add one timed call."""
+        self.wall += wall
+        self.cpu += cpu
+
+
 class Stage(ABC):
     """One perception step: reads frames and/or audio, writes tracks of a :class:`Timeline`."""
 

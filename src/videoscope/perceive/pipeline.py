@@ -26,7 +26,7 @@ from videoscope.errors import NotAVideoError
 from videoscope.media.decode import AudioChunk, DecodedFrame, DecodeReport, decode
 from videoscope.media.hashing import content_hash
 from videoscope.media.probe import MediaInfo, probe
-from videoscope.perceive.base import ProgressCallback, ProgressEvent, Stage
+from videoscope.perceive.base import ProgressCallback, ProgressEvent, Stage, StepTime
 from videoscope.timeline.model import TRACKS, Timeline, VideoRef
 
 logger = logging.getLogger(__name__)
@@ -41,7 +41,7 @@ def index_video(
     *,
     cache_dir: str | Path | None = None,
     progress: ProgressCallback | None = None,
-    timings: dict[str, float] | None = None,
+    timings: dict[str, StepTime] | None = None,
 ) -> Timeline:
     """Run ``stages`` over the video at ``path`` and return its validated :class:`Timeline`.
 
@@ -49,14 +49,20 @@ def index_video(
         path: the video (or audio-only file, for audio stages).
         stages: stages in dependency order (a stage's ``end`` sees the tracks of earlier ones).
         cache_dir: where per-stage results are cached by content hash; None disables caching.
-        progress: called with a :class:`ProgressEvent` as decoding and stages advance.
-        timings: if given, filled with seconds per step: ``decode`` (wall time of the shared
-            decode pass) and, per stage that ran, the wall seconds spent inside its feed calls and
-            its ``end`` (busy time; model runtimes' own thread pools are included).
+        progress: called on the caller's thread with a :class:`ProgressEvent` as decoding and
+            stages advance: ``decode`` and each stage report the fraction of the media they
+            have processed, and each stage reports 1.0 once its ``end`` has run.
+        timings: if given, filled with a :class:`StepTime` per step: ``decode`` (the shared
+            decode loop: demuxing, decoding and frame conversion on the caller's thread), per
+            stage that ran the seconds spent inside its feed calls and its ``end`` (``wall`` is
+            busy time, ``cpu`` the CPU time of the thread that ran them), and ``total`` (wall
+            time of the whole call; ``cpu`` is the process's CPU time, decoder and model thread
+            pools included).
 
     Raises:
         MediaError: the file cannot be indexed (see :func:`videoscope.media.probe.probe`).
     """
+    started_wall, started_cpu = time.perf_counter(), time.process_time()
     report = progress or (lambda event: None)
     info = probe(path)
     report(ProgressEvent("hash", 0.0, "hashing content"))
@@ -85,7 +91,7 @@ def index_video(
         )
     cached = {s.name: cache.load(s) for s in runnable} if cache else {}
     pending = [s for s in runnable if cached.get(s.name) is None]
-    clock = timings if timings is not None else {}
+    clock: dict[str, StepTime] = timings if timings is not None else {}
     decode_report, failures = (
         _run_decode(info, pending, report, clock) if pending else (DecodeReport(), {})
     )
@@ -100,9 +106,11 @@ def index_video(
             part = _working_copy(timeline)
             before = {name: len(getattr(part, name)) for name in TRACKS}
             before_embeddings, before_warnings = set(part.embeddings), len(part.warnings)
-            started = time.perf_counter()
+            started, started_thread = time.perf_counter(), time.thread_time()
             stage.end(part)
-            clock[stage.name] = clock.get(stage.name, 0.0) + time.perf_counter() - started
+            clock.setdefault(stage.name, StepTime()).add(
+                time.perf_counter() - started, time.thread_time() - started_thread
+            )
             part = _only_new(part, before, before_embeddings, before_warnings)
             part.stages[stage.name] = stage.options()
             if cache is not None and not decode_report.truncated:
@@ -119,6 +127,7 @@ def index_video(
         raise next(iter(failures.values()))
     timeline.sort_tracks()
     timeline.validate_tracks()
+    clock["total"] = StepTime(time.perf_counter() - started_wall, time.process_time() - started_cpu)
     return timeline
 
 
@@ -131,40 +140,71 @@ def _applicable(stage: Stage, info: MediaInfo) -> bool:
 
 
 def _run_decode(
-    info: MediaInfo, stages: list[Stage], report: ProgressCallback, clock: dict[str, float]
+    info: MediaInfo, stages: list[Stage], report: ProgressCallback, clock: dict[str, StepTime]
 ) -> tuple[DecodeReport, dict[str, Exception]]:
     """Decode once and feed every stage on its own worker thread; return the stages' failures."""
-    started = time.perf_counter()
+    started, started_cpu = time.perf_counter(), time.thread_time()
     workers = [_StageWorker(stage, info) for stage in stages]
     want_video = any(stage.frame_rate > 0 for stage in stages)
     want_audio = any(stage.wants_audio for stage in stages)
     decode_report = DecodeReport()
-    last_reported = -1.0
+    tracker = _ProgressTracker(info.duration, workers, report)
     try:
         for item in decode(info, video=want_video, audio=want_audio, report=decode_report):
             if isinstance(item, DecodedFrame):
                 for worker in workers:
                     worker.offer_frame(item)
-                now = item.time
+                tracker.decoded(item.time)
             else:
                 for worker in workers:
                     worker.offer_audio(item)
-                now = item.end
-            if now - last_reported >= 1.0:
-                last_reported = now
-                report(ProgressEvent("decode", min(1.0, now / info.duration), f"{now:.0f}s"))
+                tracker.decoded(item.end)
     finally:
         for worker in workers:
             worker.close()
+    clock["decode"] = StepTime(time.perf_counter() - started, time.thread_time() - started_cpu)
     report(ProgressEvent("decode", 1.0))
     failures = {}
     for worker in workers:
-        worker.thread.join()
-        clock[worker.stage.name] = worker.busy_seconds
+        while worker.thread.is_alive():  # stages still draining their queues keep reporting
+            worker.thread.join(timeout=0.5)
+            tracker.stages()
+        clock[worker.stage.name] = worker.busy
         if worker.error is not None:
             failures[worker.stage.name] = worker.error
-    clock["decode"] = time.perf_counter() - started
     return decode_report, failures
+
+
+class _ProgressTracker:
+    """Reports, on the decoding thread, how far the decode and each stage's worker have got."""
+
+    def __init__(
+        self, duration: float, workers: list[_StageWorker], report: ProgressCallback
+    ) -> None:
+        self.duration = max(duration, 1e-6)
+        self.workers = workers
+        self.report = report
+        self.decode_time = -1.0
+        self.reported = {worker.stage.name: 0.0 for worker in workers}
+
+    def decoded(self, now: float) -> None:
+        """The decode reached ``now`` seconds: report it (and the stages) every media second."""
+        if now - self.decode_time >= 1.0:
+            self.decode_time = now
+            self.report(ProgressEvent("decode", min(1.0, now / self.duration), f"{now:.0f}s"))
+            self.stages()
+
+    def stages(self) -> None:
+        """Report each stage that has processed another 1 % of the media since its last report.
+
+        A stage stays below 1.0 until its ``end`` has run (``index_video`` reports the 1.0).
+        """
+        for worker in self.workers:
+            done = worker.done_until
+            fraction = min(0.99, done / self.duration)
+            if fraction - self.reported[worker.stage.name] >= 0.01:
+                self.reported[worker.stage.name] = fraction
+                self.report(ProgressEvent(worker.stage.name, fraction, f"{done:.0f}s"))
 
 
 class _StageWorker:
@@ -175,7 +215,9 @@ class _StageWorker:
         self.queue: queue.Queue[Any] = queue.Queue(maxsize=_QUEUE_ITEMS)
         self.next_frame_time = 0.0
         self.error: Exception | None = None
-        self.busy_seconds = 0.0
+        self.busy = StepTime()
+        #: Media seconds this stage has been fed and has processed (read by the progress tracker).
+        self.done_until = 0.0
         self.step = 1.0 / stage.frame_rate if stage.frame_rate else float("inf")
         stage.begin(info)
         self.thread = threading.Thread(target=self._run, name=f"stage-{stage.name}", daemon=True)
@@ -204,7 +246,7 @@ class _StageWorker:
         while (item := self.queue.get()) is not _DONE:
             if self.error is not None:
                 continue
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.thread_time()
             try:
                 if item[0] == "frame":
                     self.stage.feed_frame(item[1], item[2])
@@ -213,7 +255,8 @@ class _StageWorker:
             except Exception as error:  # re-raised by index_video on the caller's thread
                 logger.exception("stage %s failed", self.stage.name)
                 self.error = error
-            self.busy_seconds += time.perf_counter() - started
+            self.busy.add(time.perf_counter() - started, time.thread_time() - started_cpu)
+            self.done_until = item[1] if item[0] == "frame" else item[1].end
 
 
 def _working_copy(timeline: Timeline) -> Timeline:
