@@ -113,3 +113,21 @@ def test_postgres_switches_to_hnsw_and_uses_it(postgres_url: str) -> None:
     assert all(a.score >= b.score for a, b in itertools.pairwise(hits))
     assert store.search_text(index.id, "the", ["visual"], 5) == []  # no text was stored
     store.close()
+
+
+def test_postgres_bulk_build_analyzes_and_prewarms(postgres_url: str) -> None:
+    """After a bulk load the planner has statistics (else it scans every vector exactly) and the
+    HNSW pages can be read into shared buffers before the first query."""
+    store = postgres_store(postgres_url)
+    assert isinstance(store, PostgresStore)
+    store.hnsw_min_rows = None  # a bulk load: the indexes are built at the end
+    index = store.create_index("bulk", [IndexModel(model_name="videoscope-1")])
+    _add(store, index.id, clustered(300, 3))
+    assert store.build_vector_indexes() == [f"vectors_hnsw_visual_{DIM}"]
+    stats = store._query(
+        "SELECT attname FROM pg_stats WHERE tablename = 'vectors' AND schemaname = current_schema()"
+    )
+    assert {"index_id", "space", "dim"} <= {r["attname"] for r in stats}
+    assert store.prewarm() > 0
+    assert store._query("SHOW jit")[0]["jit"] == "off"
+    store.close()

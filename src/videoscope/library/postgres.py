@@ -18,6 +18,7 @@ import re
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -41,35 +42,8 @@ from videoscope.library.store import (
 )
 from videoscope.timeline.model import Timeline
 
-_SCHEMA = """
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE IF NOT EXISTS indexes (
-    id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, models JSONB NOT NULL,
-    created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
-CREATE TABLE IF NOT EXISTS videos (
-    id TEXT PRIMARY KEY, index_id TEXT NOT NULL REFERENCES indexes(id) ON DELETE CASCADE,
-    content_hash TEXT NOT NULL, filename TEXT NOT NULL, duration DOUBLE PRECISION NOT NULL,
-    width INTEGER, height INTEGER, fps DOUBLE PRECISION, size_bytes BIGINT,
-    user_metadata JSONB NOT NULL, timeline TEXT NOT NULL, embeddings BYTEA,
-    created_at TIMESTAMPTZ NOT NULL, updated_at TIMESTAMPTZ NOT NULL);
-CREATE INDEX IF NOT EXISTS videos_by_index ON videos(index_id, created_at);
-CREATE TABLE IF NOT EXISTS moments (
-    id BIGSERIAL PRIMARY KEY, index_id TEXT NOT NULL,
-    video_id TEXT NOT NULL REFERENCES videos(id) ON DELETE CASCADE,
-    modality TEXT NOT NULL CHECK (modality IN ('visual', 'speech', 'text')),
-    start DOUBLE PRECISION NOT NULL CHECK (start >= 0),
-    "end" DOUBLE PRECISION NOT NULL CHECK ("end" >= start),
-    text TEXT NOT NULL,
-    words TSVECTOR GENERATED ALWAYS AS
-        (to_tsvector('english', text) || to_tsvector('simple', text)) STORED);
-CREATE INDEX IF NOT EXISTS moments_by_video ON moments(video_id);
-CREATE INDEX IF NOT EXISTS moments_words ON moments USING GIN (words);
-CREATE TABLE IF NOT EXISTS vectors (
-    moment_id BIGINT PRIMARY KEY REFERENCES moments(id) ON DELETE CASCADE,
-    index_id TEXT NOT NULL, space TEXT NOT NULL, dim INTEGER NOT NULL,
-    embedding VECTOR NOT NULL);
-CREATE INDEX IF NOT EXISTS vectors_by_space ON vectors(index_id, space);
-"""
+#: The tables, run on every open (idempotent).
+_SCHEMA = (Path(__file__).parent / "postgres_schema.sql").read_text()
 log = logging.getLogger(__name__)
 _SPACE = re.compile(r"^[a-z0-9_]{1,32}$")
 _VIDEO_COLUMNS = (
@@ -80,8 +54,9 @@ _INDEX_SELECT = (
     "SELECT i.*, COUNT(v.id) AS video_count, COALESCE(SUM(v.duration), 0) AS total "
     "FROM indexes i LEFT JOIN videos v ON v.index_id = i.id "
 )
-#: Candidates an HNSW scan keeps (pgvector's ``hnsw.ef_search``); recall@10 >= 0.95 at 1M rows.
-EF_SEARCH = 100
+#: Candidates an HNSW scan keeps (pgvector's ``hnsw.ef_search``). At 1M rows 100 gave recall@10
+#: 0.961-0.979 (two builds), 200 gives 0.989 for ~1.5x the query's CPU (bench/results/search.md).
+EF_SEARCH = 200
 
 
 class PostgresStore:
@@ -100,8 +75,13 @@ class PostgresStore:
         self.url = url
         self.hnsw_min_rows = hnsw_min_rows
         self._lock = threading.RLock()
-        self._db = psycopg.connect(url, autocommit=True, row_factory=dict_row)
+        # No server-side prepared statements: each query is planned with its own values, so a
+        # generic plan never guesses an index's size (psycopg prepares after five runs).
+        self._db = psycopg.connect(
+            url, autocommit=True, row_factory=dict_row, prepare_threshold=None
+        )
         self._db.execute("SET TIME ZONE 'UTC'")
+        self._db.execute("SET jit = off")  # short queries: compiling would cost more than it saves
         with self._db.transaction():
             self._db.execute("SELECT pg_advisory_xact_lock(7220601)")  # one schema creator
             self._db.execute(_SCHEMA)
@@ -370,17 +350,23 @@ class PostgresStore:
 
         Writes build them on their own once :attr:`hnsw_min_rows` is reached; call this after a
         bulk load into a store opened with ``hnsw_min_rows=None`` to build each in one pass.
+        It ends with ``ANALYZE``: a freshly loaded table has no statistics (the build's lock holds
+        autovacuum off), and without them the planner takes an index for a handful of vectors
+        and scans all of them exactly (seconds at 1M) instead of using the graph.
         Returns the names of the indexes built.
         """
         groups = self._query(
             "SELECT space, dim FROM vectors GROUP BY space, dim HAVING COUNT(*) >= %s",
             (max(min_rows, 1),),
         )
-        return [
+        built = [
             name
             for g in groups
             if (name := self._build_hnsw(g["space"], int(g["dim"]))) is not None
         ]
+        with self._lock:
+            self._db.execute("ANALYZE vectors")
+        return built
 
     def _build_hnsw(self, space: str, dim: int) -> str | None:
         if (space, dim) in self._indexed or not _SPACE.match(space):
@@ -395,6 +381,33 @@ class PostgresStore:
             )
         self._indexed.add((space, dim))
         return name
+
+    def prewarm(self) -> int:
+        """Read the HNSW indexes into the server's memory; returns the pages read.
+
+        After a restart or a bulk load the graph's pages are cold, and each of the first queries
+        reads thousands of them from disk (hundreds of ms at 1M vectors). Uses the ``pg_prewarm``
+        extension (PostgreSQL contrib; creating it needs a superuser); without it, does nothing.
+        Size ``shared_buffers`` to hold the indexes (:func:`~videoscope.library.pgserver.
+        vector_settings`); what does not fit stays in the OS cache.
+        """
+        import psycopg
+
+        try:
+            with self._lock:
+                self._db.execute("CREATE EXTENSION IF NOT EXISTS pg_prewarm")
+        except psycopg.Error as error:
+            log.warning("pg_prewarm unavailable (%s): HNSW pages stay cold", error)
+            return 0
+        schema = self._query(
+            "SELECT extnamespace::regnamespace::text AS s FROM pg_extension "
+            "WHERE extname = 'pg_prewarm'"
+        )[0]["s"]
+        names = [f"vectors_hnsw_{space}_{dim}" for space, dim in sorted(self._indexed)]
+        return sum(
+            self._query(f"SELECT {schema}.pg_prewarm(%s::regclass) AS n", (name,))[0]["n"]
+            for name in names
+        )
 
     def close(self) -> None:
         """Close the database connection."""
