@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
 
 from videoscope.api.assets import fetch_asset, store_upload
 from videoscope.api.schemas import IdOnly, PageInfo, page_info
-from videoscope.api.search import _image
+from videoscope.api.search import query_image
 from videoscope.api.security import check_url, download
 from videoscope.api.state import ServerState, get_state
 from videoscope.api.tasks import Task
@@ -81,7 +81,7 @@ def embed(
         out["spaces"] += part["spaces"]
     if has_image:
         data = _media_bytes(state, image_url, image_file, 20 * 1024 * 1024)
-        part = _dump(engine.embed_image(_image(data)))
+        part = _dump(engine.embed_image(query_image(data)))
         part["image_embedding"]["metadata"] = {
             "input_url": image_url,
             "input_filename": image_file.filename if image_file else None,

@@ -37,6 +37,7 @@ from fastapi.params import Depends as DependsParam
 from fastapi.responses import FileResponse, Response
 from fastapi.staticfiles import StaticFiles
 
+from videoscope.api.search import MAX_IMAGE_BYTES, parse_search_options, query_image
 from videoscope.api.security import UnauthorizedError
 from videoscope.api.state import ServerState, get_state
 from videoscope.errors import InvalidRequestError, NotFoundError
@@ -155,19 +156,10 @@ def search_with_evidence(
     page_limit: Annotated[int, Form(ge=1, le=50)] = 12,
 ) -> dict[str, Any]:
     """Search an index by text and/or image; each hit carries the evidence that matched."""
-    from videoscope.api.search import _OPTIONS, _image
-
-    options = [o.strip() for value in search_options for o in value.split(",") if o.strip()]
-    unknown = [o for o in options if o not in _OPTIONS]
-    if unknown or not options:
-        raise InvalidRequestError(
-            "search_options",
-            f"{(unknown or ['(empty)'])[0][:40]!r} is not a search option",
-            f"use {', '.join(_OPTIONS)}",
-        )
+    options = parse_search_options(search_options)
     image = None
     if query_media_file is not None and query_media_file.filename:
-        image = _image(query_media_file.file.read(20 * 1024 * 1024 + 1))
+        image = query_image(query_media_file.file.read(MAX_IMAGE_BYTES + 1))
     if image is None and not (query_text or "").strip():
         raise InvalidRequestError("query", "is empty", "type some words or choose an image")
     page = state.library.search(

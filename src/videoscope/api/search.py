@@ -26,17 +26,20 @@ from videoscope.search.engine import Clip, SearchPage, SearchRequest
 
 router = APIRouter(tags=["search"])
 State = Annotated[ServerState, Depends(get_state)]
-_OPTIONS = ("visual", "audio", "transcription", "conversation", "text_in_video")
-_MAX_IMAGE_BYTES = 20 * 1024 * 1024
+SEARCHSEARCH_OPTIONS = ("visual", "audio", "transcription", "conversation", "text_in_video")
+#: Largest query image accepted.
+MAX_IMAGE_BYTES = 20 * 1024 * 1024
 _MAX_PIXELS = 16_777_216
 #: Filter keys Twelve Labs reserves for system metadata (not supported as filters here).
 _SYSTEM_KEYS = {"id", "duration", "width", "height", "size", "filename", "fps"}
 
 
-def _image(data: bytes) -> np.ndarray:
+def query_image(data: bytes) -> np.ndarray:
+    """The RGB pixels of an uploaded query image, refused with a clear error when too big or
+    unreadable."""
     from PIL import Image
 
-    if len(data) > _MAX_IMAGE_BYTES:
+    if len(data) > MAX_IMAGE_BYTES:
         raise PayloadTooLargeError("query_media_file", "is over 20 MB", "send a smaller image")
     try:
         with Image.open(io.BytesIO(data)) as img:
@@ -51,6 +54,19 @@ def _image(data: bytes) -> np.ndarray:
             "is not a readable image",
             "send a JPEG, PNG, WebP, GIF or BMP image",
         ) from error
+
+
+def parse_search_options(values: list[str]) -> list[str]:
+    """The modalities of a ``search_options`` form field (repeated or comma-separated)."""
+    options = [o.strip() for value in values for o in value.split(",") if o.strip()]
+    unknown = [o for o in options if o not in SEARCHSEARCH_OPTIONS]
+    if unknown or not options:
+        raise InvalidRequestError(
+            "search_options",
+            f"{(unknown or ['(empty)'])[0][:40]!r} is not a search option",
+            f"use {', '.join(SEARCHSEARCH_OPTIONS)}",
+        )
+    return options
 
 
 def _filter(text: str | None) -> dict[str, Any]:
@@ -157,14 +173,7 @@ def search(
     transcription_options: Annotated[list[str] | None, Form()] = None,
 ) -> SearchResults:
     """Search an index by text, by image, or both."""
-    options = [o.strip() for value in search_options for o in value.split(",") if o.strip()]
-    unknown = [o for o in options if o not in _OPTIONS]
-    if unknown or not options:
-        raise InvalidRequestError(
-            "search_options",
-            f"{(unknown or ['(empty)'])[0][:40]!r} is not a search option",
-            f"use {', '.join(_OPTIONS)}",
-        )
+    options = parse_search_options(search_options)
     image = None
     has_media = (query_media_file is not None and query_media_file.filename) or query_media_url
     if has_media:
@@ -179,8 +188,8 @@ def search(
                 Path(path).unlink(missing_ok=True)
         else:
             assert query_media_file is not None
-            data = query_media_file.file.read(_MAX_IMAGE_BYTES + 1)
-        image = _image(data)
+            data = query_media_file.file.read(MAX_IMAGE_BYTES + 1)
+        image = query_image(data)
     elif query_media_type is not None:
         raise InvalidRequestError(
             "query_media_file",
