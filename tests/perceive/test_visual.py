@@ -129,15 +129,16 @@ def test_without_shots_the_whole_video_is_one_shot() -> None:
     assert timeline.visual_tags[0].end == 9.0
 
 
-def test_a_still_picture_is_embedded_every_2_s_and_a_cut_at_once() -> None:
-    """Unit level: 1 fps in; embeddings at 0, 2, 4 s, at the cut (5 s), then 2 s after it."""
+def test_a_still_picture_is_embedded_every_interval_and_a_cut_at_once() -> None:
+    """Unit level: 1 fps in, a 2 s interval; embeddings at 0, 2, 4 s, at the cut (5 s), then 2 s
+    after it. The default (1 s) embeds every sampled frame."""
     pytest.importorskip("efficientnet_lite_pytorch")
-    stage = VisualStage()
+    stage = VisualStage(embed_interval=2.0)
     for second in range(9):
         stage.feed_frame(float(second), photo("coffee" if second < 5 else "chelsea"))
     stage.end(Timeline(video=VideoRef(content_hash="x", duration=9.0)))
     assert stage._times == [0.0, 2.0, 4.0, 5.0, 7.0]
-    every = VisualStage(embed_interval=1.0)
+    every = VisualStage()
     for second in range(4):
         every.feed_frame(float(second), photo("coffee"))
     every.end(Timeline(video=VideoRef(content_hash="x", duration=4.0)))
