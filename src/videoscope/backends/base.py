@@ -139,6 +139,11 @@ class AudioTagger(Protocol):
         ...
 
 
+#: Characters per token, on the safe side, to budget prompts without a tokenizer (timestamps and
+#: digits cost about one token each in small models' vocabularies).
+CHARS_PER_TOKEN = 2.5
+
+
 @runtime_checkable
 class LanguageModel(Protocol):
     """A chat LLM; ``json_schema`` constrains the output so that it always validates."""

@@ -21,15 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from videoscope.backends.base import CHARS_PER_TOKEN
 from videoscope.timeline.interval import Interval
 from videoscope.timeline.model import Timeline
 
 Kind = Literal["said", "on screen", "heard", "seen"]
 #: Audio labels that add nothing beside the transcript and the silences.
 QUIET_LABELS = frozenset({"speech", "silence", "narration, monologue", "conversation"})
-#: Characters per token, on the safe side, to budget prompts without a tokenizer (timestamps
-#: cost one token per digit in small models' vocabularies).
-CHARS_PER_TOKEN = 2.5
 
 
 @dataclass(frozen=True, slots=True)

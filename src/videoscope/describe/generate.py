@@ -15,9 +15,8 @@ import logging
 from collections.abc import Iterator, Sequence
 from typing import Any
 
-from videoscope.backends.base import LanguageModel
+from videoscope.backends.base import CHARS_PER_TOKEN, LanguageModel
 from videoscope.describe.context import (
-    CHARS_PER_TOKEN,
     Evidence,
     chunk,
     clock,

@@ -27,13 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
+from videoscope.backends.base import CHARS_PER_TOKEN
 from videoscope.errors import ConfigError
 from videoscope.timeline.interval import Interval
 
 T = TypeVar("T")
-#: Characters per token, on the safe side, to budget prompts without a tokenizer (timestamps and
-#: digits cost about one token each in small models' vocabularies).
-CHARS_PER_TOKEN = 2.5
 #: Tokens kept free for the instructions around the evidence.
 PROMPT_TOKENS = 200
 #: The least evidence budget (characters) whatever the model's context.

@@ -235,7 +235,7 @@ class LanguageModelFieldFiller:
         self.fallback = fallback
         self.temperature = temperature
         self.name = f"llm:{llm.name}"
-        context = int(getattr(llm, "context_tokens", 2048))
+        context = llm.context_tokens
         #: Evidence characters sent per segment (default: what the model's context allows).
         self.budget_chars = budget_chars or budget_chars_for(context, REPLY_TOKENS, MAX_CHARS)
 

@@ -118,7 +118,7 @@ class LanguageModelJudge:
         self.options = options or ChunkOptions()
         self.name = f"llm:{llm.name}"
         reply = TOKENS_PER_UNIT * self.options.max_units + 32
-        context = int(getattr(llm, "context_tokens", 2048))
+        context = llm.context_tokens
         self.budget_chars = self.options.max_chars or budget_chars(context, reply, MAX_CHUNK_CHARS)
         #: How many completions were requested (for reports and tests).
         self.calls = 0
