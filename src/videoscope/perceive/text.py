@@ -39,7 +39,6 @@ from __future__ import annotations
 import logging
 from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 import numpy as np
@@ -49,7 +48,14 @@ from videoscope.backends.registry import load_backend
 from videoscope.config import Settings
 from videoscope.media.probe import MediaInfo
 from videoscope.perceive.base import Stage
-from videoscope.perceive.text_lines import Item, LineReader, Reading, normalize, similar
+from videoscope.perceive.text_lines import (
+    Item,
+    LineReader,
+    Reading,
+    key_similarity,
+    normalize,
+    similar,
+)
 from videoscope.perceive.text_signal import (
     box_cells,
     cell_change,
@@ -325,19 +331,25 @@ class OnScreenTextStage(Stage):
 
     def _match(self, item: Item, readings: list[Reading], frame: _Frame) -> Reading | None:
         """The reading that continues ``item`` in ``frame``, if any."""
-        options = self.settings
         best, best_score = None, 0.0
         for reading in readings:
             if overlap(reading.box, item.box) < 0.5:
                 continue
-            score = SequenceMatcher(None, reading.key, item.key).ratio()
-            if score < options.similarity:
-                continue
-            if score < 1.0 and self._box_cells(item, frame.signature, item.seen_signature):
-                continue  # different text where the pixels changed: a new item
+            score = self._same_text(reading, item, frame)
             if score > best_score:
                 best, best_score = reading, score
         return best
+
+    def _same_text(self, reading: Reading, item: Item, frame: _Frame) -> float:
+        """How surely ``reading`` shows the item's text: its similarity to the item's text, or 0
+        below ``similarity`` or when the text differs where the pixels under the box changed
+        (a new text in place, e.g. a score going from 1-0 to 2-0)."""
+        score = key_similarity(reading.key, item.key)
+        if score < self.settings.similarity:
+            return 0.0
+        if score < 1.0 and self._box_cells(item, frame.signature, item.seen_signature):
+            return 0.0
+        return score
 
     def _changed_in_last_step(self, item: Item, frame: _Frame) -> bool:
         """Whether the pixels under the item's box changed sharply since the previous sample.
@@ -413,13 +425,8 @@ class OnScreenTextStage(Stage):
             return False
         self.crops_read += 1
         readings = self.reader.read_box(image, item.box)
-        key = item.key
         for reading in readings:
-            score = SequenceMatcher(None, reading.key, key).ratio()
-            if score < self.settings.similarity:
-                continue
-            if score < 1.0 and self._box_cells(item, frame.signature, item.seen_signature):
-                continue
-            if all(SequenceMatcher(None, reading.key, rival).ratio() < score for rival in rivals):
+            score = self._same_text(reading, item, frame)
+            if score > 0 and all(key_similarity(reading.key, r) < score for r in rivals):
                 return True
         return False

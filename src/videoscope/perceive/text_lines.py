@@ -135,9 +135,14 @@ def text_key(text: str) -> str:
     return re.sub(r"\s+", "", text.casefold())
 
 
+def key_similarity(a: str, b: str) -> float:
+    """Similarity ratio (0..1) of two comparison keys (:func:`text_key`)."""
+    return SequenceMatcher(None, a, b).ratio()
+
+
 def similar(a: str, b: str) -> float:
     """Similarity ratio (0..1) of two texts, ignoring case and spaces."""
-    return SequenceMatcher(None, text_key(a), text_key(b)).ratio()
+    return key_similarity(text_key(a), text_key(b))
 
 
 @dataclass
