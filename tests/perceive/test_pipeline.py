@@ -128,6 +128,28 @@ def test_cache_serves_repeat_runs_and_resumes_after_failure(video: Path, tmp_pat
     assert len(changed.times) == 4, "different options are a different cache entry"
 
 
+class ReversedStage(BrightnessStage):
+    """Emits its items newest first, as a stage that closes items out of order does."""
+
+    name = "reversed"
+
+    def end(self, timeline: Timeline) -> None:
+        super().end(timeline)
+        timeline.visual_tags.reverse()
+
+
+def test_a_stage_emitting_out_of_order_is_cached_and_served_sorted(
+    video: Path, tmp_path: Path
+) -> None:
+    first = index_video(video, [ReversedStage()], cache_dir=tmp_path)
+    starts = [tag.start for tag in first.visual_tags]
+    assert len(starts) == 8 and starts == sorted(starts), starts
+    cached = ReversedStage()
+    second = index_video(video, [cached], cache_dir=tmp_path)
+    assert cached.times == [], "the second run was served from the cache"
+    assert second.visual_tags == first.visual_tags
+
+
 class ShotCountStage(Stage):
     """Reads the shots track in ``end``: its cache entry must follow the shot stage's options."""
 

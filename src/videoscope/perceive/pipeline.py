@@ -112,6 +112,7 @@ def index_video(
                 time.perf_counter() - started, time.thread_time() - started_thread
             )
             part = _only_new(part, before, before_embeddings, before_warnings)
+            part.sort_tracks()  # a stage may emit items in any order; the cache stores them sorted
             part.stages[stage.name] = stage.options()
             if cache is not None and not decode_report.truncated:
                 cache.save(stage, part)

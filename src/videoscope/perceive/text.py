@@ -231,8 +231,8 @@ class OnScreenTextStage(Stage):
             self.read_reasons["last"] += 1
             self._read(self._previous)
         duration = timeline.video.duration
-        for item in self._done + self._active:
-            timeline.texts.append(item.to_text(self._period, duration))
+        items = [item.to_text(self._period, duration) for item in self._done + self._active]
+        timeline.texts.extend(sorted(items, key=lambda text: (text.start, text.end)))
         logger.info(
             "text: %d items; OCR on %d of %d sampled frames (%s), %d crops; "
             "%d lines recognised, %d reused",
