@@ -31,7 +31,7 @@ import numpy as np
 from av.video.reformatter import VideoReformatter
 
 from videoscope.errors import CorruptMediaError, NotAVideoError
-from videoscope.media.probe import MediaInfo, open_container
+from videoscope.media.probe import MediaInfo, display_geometry, open_container
 
 logger = logging.getLogger(__name__)
 
@@ -42,26 +42,39 @@ TRUNCATION_TOLERANCE = 1.0
 
 
 class DecodedFrame:
-    """One decoded video frame at its exact presentation time, convertible at any size."""
+    """One decoded video frame at its exact presentation time, convertible at any size.
 
-    __slots__ = ("_cache", "_frame", "_rotation", "index", "time")
+    Conversions are upright (``rotation``, counter-clockwise degrees, undone) and have square
+    pixels (a frame stored with ``sample_aspect_ratio`` != 1 is stretched to its display width,
+    as players show it), so every model sees the picture as a viewer does.
+    """
 
-    def __init__(self, frame: av.VideoFrame, time: float, index: int, rotation: int) -> None:
+    __slots__ = ("_cache", "_display", "_frame", "_rotation", "index", "time")
+
+    def __init__(
+        self,
+        frame: av.VideoFrame,
+        time: float,
+        index: int,
+        rotation: int,
+        sample_aspect_ratio: float = 1.0,
+    ) -> None:
         self._frame = frame
         self._rotation = rotation
+        self._display = display_geometry(frame.width, frame.height, sample_aspect_ratio)
         self._cache: dict[int, np.ndarray] = {}
         self.time = time
         self.index = index
 
     @property
     def size(self) -> tuple[int, int]:
-        """Upright (width, height) at full resolution."""
-        width, height = self._frame.width, self._frame.height
+        """Upright (width, height) at full display resolution."""
+        width, height = self._display
         return (height, width) if self._rotation in (90, 270) else (width, height)
 
     def rgb(self, max_side: int | None = None) -> np.ndarray:
         """Upright ``uint8`` RGB array whose longest side is at most ``max_side`` pixels."""
-        width, height = self._frame.width, self._frame.height
+        width, height = self._display
         scale = 1.0 if max_side is None else min(1.0, max_side / max(width, height))
         key = max(width, height) if scale == 1.0 else int(max_side or 0)
         if key not in self._cache:
@@ -152,7 +165,7 @@ def decode(
     """Yield the frames and/or 16 kHz mono audio chunks of ``info.path`` in one pass.
 
     Args:
-        info: the file's probe result (gives stream layout, rotation and duration).
+        info: the file's probe result (gives stream layout, rotation, pixel shape, duration).
         video: decode the video stream (ignored when there is none).
         audio: decode the first audio stream (ignored when there is none).
         audio_chunk_seconds: length of each yielded audio chunk (the last may be shorter).
@@ -176,6 +189,7 @@ def decode(
             video_stream.thread_type = "AUTO"
             video_stream.codec_context.thread_count = threads
         rotation = info.video.rotation if info.video else 0
+        pixel_shape = info.video.sample_aspect_ratio if info.video else 1.0
         audio_out = _AudioAssembler(audio_chunk_seconds)
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         streams = [s for s in (video_stream, audio_stream) if s is not None]
@@ -187,7 +201,9 @@ def decode(
                             continue
                         report.frames += 1
                         report.last_time = max(report.last_time, frame.time)
-                        yield DecodedFrame(frame, float(frame.time), report.frames - 1, rotation)
+                        yield DecodedFrame(
+                            frame, float(frame.time), report.frames - 1, rotation, pixel_shape
+                        )
                     elif isinstance(frame, av.AudioFrame):
                         for resampled in resampler.resample(frame):
                             yield from audio_out.push(resampled)

@@ -1,4 +1,4 @@
-"""Probe a media file: container, duration, streams, frame rate mode, rotation.
+"""Probe a media file: container, duration, streams, frame rate mode, rotation, pixel shape.
 
 Every failure is a :class:`~videoscope.errors.MediaError` naming the file and what to do.
 
@@ -32,6 +32,8 @@ from videoscope.errors import (
 MAX_PIXELS = 7680 * 4320
 #: How many leading packets are read to tell constant from variable frame rate.
 _RATE_PROBE_PACKETS = 240
+#: Most frames a decoder may hold back to reorder (H.264/HEVC allow 16 reference frames).
+_REORDER_DEPTH = 16
 
 
 class VideoStreamInfo(BaseModel):
@@ -43,6 +45,9 @@ class VideoStreamInfo(BaseModel):
     width: int
     height: int
     rotation: int
+    #: Width of one stored pixel over its height (``1.0`` for square pixels; 16/11 for a
+    #: 704x576 frame shown at 1024x576).
+    sample_aspect_ratio: float = 1.0
     average_fps: float
     frame_rate_mode: Literal["constant", "variable"]
     frame_count: int | None
@@ -50,10 +55,18 @@ class VideoStreamInfo(BaseModel):
 
     @property
     def display_size(self) -> tuple[int, int]:
-        """(width, height) after the rotation is applied."""
+        """(width, height) as shown: pixels made square, then the rotation applied."""
+        width, height = display_geometry(self.width, self.height, self.sample_aspect_ratio)
         if self.rotation in (90, 270):
-            return self.height, self.width
-        return self.width, self.height
+            return height, width
+        return width, height
+
+
+def display_geometry(width: int, height: int, sample_aspect_ratio: float) -> tuple[int, int]:
+    """Stored ``width`` x ``height`` with square pixels, as players show it (height kept)."""
+    if abs(sample_aspect_ratio - 1.0) < 1e-3:
+        return width, height
+    return max(2, round(width * sample_aspect_ratio / 2) * 2), height
 
 
 class AudioStreamInfo(BaseModel):
@@ -194,11 +207,20 @@ def _video_info(file: Path, container: av.container.InputContainer) -> VideoStre
         width=context.width,
         height=context.height,
         rotation=_rotation(container, stream),
+        sample_aspect_ratio=_sample_aspect_ratio(stream),
         average_fps=float(average),
         frame_rate_mode=_frame_rate_mode(container, stream),
         frame_count=stream.frames or None,
         pixel_format=context.pix_fmt,
     )
+
+
+def _sample_aspect_ratio(stream: av.video.stream.VideoStream) -> float:
+    """The container's pixel shape, else the codec's; unset (0/1) or absurd means square."""
+    for ratio in (stream.sample_aspect_ratio, stream.codec_context.sample_aspect_ratio):
+        if ratio and 0.1 <= float(ratio) <= 10.0:
+            return float(ratio)
+    return 1.0
 
 
 def _is_cover_art(stream: av.video.stream.VideoStream) -> bool:
@@ -225,10 +247,12 @@ def _rotation(container: av.container.InputContainer, stream: av.video.stream.Vi
 def _frame_rate_mode(
     container: av.container.InputContainer, stream: av.video.stream.VideoStream
 ) -> Literal["constant", "variable"]:
-    """Compare the spacing of the first packets' timestamps.
+    """Compare the spacing of the first packets' presentation timestamps.
 
-    Steps that differ by no more than two timestamp ticks (Matroska rounds 23.976 fps to 41/42 ms)
-    count as constant.
+    Packets come in decode order: with B-frames the last few read may leave gaps in presentation
+    order that later packets would fill, so the sorted timestamps are used only up to the
+    decoder's reorder depth before the end. Steps that differ by no more than two timestamp ticks
+    (Matroska rounds 23.976 fps to 41/42 ms) count as constant.
     """
     times: list[int] = []
     try:
@@ -241,7 +265,7 @@ def _frame_rate_mode(
         pass
     finally:
         container.seek(0)
-    times.sort()
+    times = sorted(times)[: max(2, len(times) - _REORDER_DEPTH)]
     steps = [b - a for a, b in itertools.pairwise(times) if b > a]
     if not steps:
         return "constant"
