@@ -39,6 +39,9 @@ class BackendChoice(BaseModel):
     image_text_embedder: str = "imagenet-concepts"
     audio_tagger: str = "yamnet"
     llm: str | None = None
+    #: A vision-language model (``openai`` or ``llama-cpp``; docs/video_to_text.md); None: none,
+    #: and the captions stage does not run.
+    vlm: str | None = None
     #: Keyword options per role passed to the backend's constructor, e.g. {"asr": {"beam_size": 5}}.
     options: dict[str, dict[str, Any]] = Field(default_factory=dict)
 

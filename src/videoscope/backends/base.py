@@ -139,6 +139,37 @@ class AudioTagger(Protocol):
         ...
 
 
+@runtime_checkable
+class VisionLanguageModel(Protocol):
+    """A model that looks at images and answers in text (a VLM: Qwen2.5-VL, SmolVLM, LLaVA...).
+
+    Callers send at most ``max_images`` images per call; the backend scales each to
+    ``image_size`` pixels on its longest side. ``concurrency`` is how many calls the caller may
+    run at once (a server can batch them; an in-process model is 1).
+    """
+
+    name: str
+    max_images: int
+    image_size: int
+    concurrency: int
+
+    def describe(
+        self,
+        images: Sequence[np.ndarray],
+        prompt: str,
+        *,
+        system: str | None = None,
+        temperature: float = 0.0,
+        max_tokens: int = 256,
+    ) -> str:
+        """Answer ``prompt`` about ``images`` (uint8 RGB, in time order); never empty.
+
+        Raises:
+            VideoscopeError: the model is unreachable, failed, or answered nothing usable.
+        """
+        ...
+
+
 #: Characters per token, on the safe side, to budget prompts without a tokenizer (timestamps and
 #: digits cost about one token each in small models' vocabularies).
 CHARS_PER_TOKEN = 2.5

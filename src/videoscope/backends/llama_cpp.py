@@ -72,6 +72,7 @@ class LlamaCppModel:
         chat_format: str | None = None,
         repeat_penalty: float = 1.1,
         deterministic: bool = True,
+        chat_handler: Any = None,
     ) -> None:
         if "OMP_WAIT_POLICY" not in os.environ and "llama_cpp" in sys.modules:
             log.warning("llama_cpp was imported before OMP_WAIT_POLICY was set: it may spin")
@@ -100,6 +101,7 @@ class LlamaCppModel:
             n_threads_batch=cores,
             seed=seed,
             chat_format=chat_format,
+            chat_handler=chat_handler,
             verbose=False,
         )
         self._lock = threading.Lock()

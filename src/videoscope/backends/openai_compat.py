@@ -6,7 +6,9 @@ servers that reject it (llama-cpp-python's server answers 500 or 4xx) are sent l
 reply is validated with ``jsonschema``; an invalid one is retried once with the validation error
 in the conversation, then :class:`LanguageModelError` is raised (callers fall back).
 
-Every request has a timeout and a ``max_tokens`` cap.
+Every request has a timeout and a ``max_tokens`` cap; ``retries`` retries a request that could
+not connect, timed out or got HTTP 429/5xx, after ``backoff_s``, doubling; ``requests_per_second``
+bounds how fast requests start (shared by every thread using the instance).
 
 Example:
     >>> from videoscope.backends.registry import load_backend
@@ -18,6 +20,8 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
@@ -47,6 +51,9 @@ class OpenAICompatibleModel:
         context_tokens: int = 4096,
         timeout_s: float = 120.0,
         schema_mode: SchemaMode = "auto",
+        retries: int = 0,
+        backoff_s: float = 0.5,
+        requests_per_second: float | None = None,
     ) -> None:
         try:
             import httpx
@@ -63,6 +70,21 @@ class OpenAICompatibleModel:
         )
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         self._client = httpx.Client(headers=headers, timeout=httpx.Timeout(timeout_s, connect=10))
+        self.retries, self.backoff_s = max(0, int(retries)), float(backoff_s)
+        self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
+        self._next_start = 0.0
+        self._pace = threading.Lock()
+
+    def _wait_turn(self) -> None:
+        """Sleep until this request may start under ``requests_per_second``."""
+        if not self._interval:
+            return
+        with self._pace:
+            now = time.monotonic()
+            start = max(now, self._next_start)
+            self._next_start = start + self._interval
+        if start > now:
+            time.sleep(start - now)
 
     def _body(
         self,
@@ -92,13 +114,29 @@ class OpenAICompatibleModel:
     def _post(self, body: dict[str, Any]) -> Any:
         import httpx
 
-        try:
-            response = self._client.post(f"{self.base_url}/chat/completions", json=body)
-        except httpx.HTTPError as error:
-            raise LanguageModelError(
-                f"llm at {self.base_url}", f"request failed: {error}"
-            ) from error
-        return response
+        delay = self.backoff_s
+        for attempt in range(self.retries + 1):
+            self._wait_turn()
+            try:
+                response = self._client.post(f"{self.base_url}/chat/completions", json=body)
+            except httpx.HTTPError as error:
+                if attempt < self.retries:
+                    log.info("request to %s failed (%s); retrying", self.base_url, error)
+                    time.sleep(delay)
+                    delay *= 2
+                    continue
+                raise LanguageModelError(
+                    f"{self.name} backend at {self.base_url}",
+                    f"request failed: {error}",
+                    "is the server running and is base_url right (e.g. http://127.0.0.1:8080/v1)?",
+                ) from error
+            if response.status_code in (429, 500, 502, 503, 504) and attempt < self.retries:
+                log.info("%s answered HTTP %d; retrying", self.base_url, response.status_code)
+                time.sleep(delay)
+                delay *= 2
+                continue
+            return response
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     def _request(self, body: dict[str, Any], schema: dict[str, Any] | None) -> str:
         mode: SchemaMode = "json_schema" if self.schema_mode == "auto" else self.schema_mode
@@ -116,8 +154,7 @@ class OpenAICompatibleModel:
             raise LanguageModelError(
                 f"llm at {self.base_url}", f"HTTP {response.status_code}: {response.text[:300]}"
             )
-        reply = response.json()
-        return str(reply["choices"][0]["message"].get("content") or "")
+        return reply_text(response, f"{self.name} backend at {self.base_url}")
 
     def _body_mode(
         self, body: dict[str, Any], schema: dict[str, Any] | None, mode: SchemaMode
@@ -207,6 +244,24 @@ class OpenAICompatibleModel:
             raise LanguageModelError(
                 f"llm at {self.base_url}", f"stream failed: {error}"
             ) from error
+
+
+def reply_text(response: Any, subject: str) -> str:
+    """The message content of an OpenAI chat completion ``response`` (an ``httpx.Response``).
+
+    Raises:
+        LanguageModelError: the body is not a chat completion (a proxy page, another API).
+    """
+    try:
+        reply = response.json()
+        content = reply["choices"][0]["message"].get("content")
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        raise LanguageModelError(
+            subject,
+            f"the reply is not an OpenAI chat completion ({error!r}): {response.text[:200]!r}",
+            "point base_url at the server's /v1 root",
+        ) from error
+    return str(content or "")
 
 
 def schema_problem(text: str, schema: dict[str, Any]) -> str | None:

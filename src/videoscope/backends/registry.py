@@ -19,13 +19,16 @@ from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 from videoscope.errors import BackendUnavailableError, ConfigError
 
 if TYPE_CHECKING:
-    from videoscope.backends.base import LanguageModel
+    from videoscope.backends.base import LanguageModel, VisionLanguageModel
+    from videoscope.config import Settings
 
 #: A language model, ``"config"`` (``settings.backends.llm``), a backend name, or ``None`` /
 #: ``"none"`` / ``"extractive"`` for no model.
 LlmChoice: TypeAlias = "LanguageModel | str | None"
 
-Role = Literal["vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm"]
+Role = Literal[
+    "vad", "asr", "ocr", "text_embedder", "image_text_embedder", "audio_tagger", "llm", "vlm"
+]
 
 #: role -> backend name -> "module:factory". The factory takes keyword options from settings.
 _BACKENDS: dict[str, dict[str, str]] = {
@@ -40,6 +43,10 @@ _BACKENDS: dict[str, dict[str, str]] = {
     "llm": {
         "llama-cpp": "videoscope.backends.llama_cpp:LlamaCppModel",
         "openai": "videoscope.backends.openai_compat:OpenAICompatibleModel",
+    },
+    "vlm": {
+        "llama-cpp": "videoscope.backends.llama_cpp_vlm:LlamaCppVLM",
+        "openai": "videoscope.backends.openai_vlm:OpenAICompatibleVLM",
     },
 }
 
@@ -89,14 +96,34 @@ def load_backend(role: Role, name: str, **options: Any) -> Any:
 
 def load_llm(choice: LlmChoice = "config") -> LanguageModel | None:
     """The language model ``choice`` names: a model is returned as is; ``"config"`` loads
-    ``settings.backends.llm`` with its options; another name loads that backend with the
-    configured options; ``None``, ``"none"`` and ``"extractive"`` mean no model."""
+    ``settings.backends.llm`` with its options (or, without one, the configured VLM, which
+    writes text too); another name loads that backend with the configured options; ``None``,
+    ``"none"`` and ``"extractive"`` mean no model."""
     if choice is None or not isinstance(choice, str):
         return choice
     from videoscope.config import get_settings
 
     settings = get_settings()
     name = settings.backends.llm if choice == "config" else choice
+    if choice == "config" and not name and settings.backends.vlm:
+        model: LanguageModel | None = load_vlm(settings)  # type: ignore[assignment]
+        return model
     if not name or name in ("none", "extractive"):
         return None
     return load_backend("llm", name, **settings.backends.options.get("llm", {}))
+
+
+def load_vlm(settings: Settings | None = None) -> VisionLanguageModel | None:
+    """The vision-language model ``settings.backends.vlm`` names, with its options; None when
+    no VLM is configured (the default: no VLM weights ship in any package)."""
+    if settings is None:
+        from videoscope.config import get_settings
+
+        settings = get_settings()
+    name = settings.backends.vlm
+    if not name or name == "none":
+        return None
+    model: VisionLanguageModel = load_backend(
+        "vlm", name, **settings.backends.options.get("vlm", {})
+    )
+    return model
