@@ -50,6 +50,24 @@ def one_shot_video(media: MediaFactory) -> tuple[str, Truth]:
     return str(path), truth
 
 
+@pytest.fixture(scope="session")
+def montage_video(media: MediaFactory) -> tuple[str, Truth]:
+    """Ten hard cuts 0.24-0.6 s apart between panning photographs, then a calm 1.5 s shot."""
+    names = ["coffee", "rocket", "chelsea", "camera", "astronaut", "coins", "brick", "moon"]
+    lengths = [1.0, 0.32, 0.6, 0.24, 0.48, 0.36, 0.52, 0.28, 0.4, 0.56, 1.5]
+    spec = VideoSpec(
+        shots=[
+            ShotSpec(names[i % len(names)], seconds, motion="pan")
+            for i, seconds in enumerate(lengths)
+        ],
+        width=320,
+        height=180,
+        audio=False,
+    )
+    path, truth = media.build("montage.mp4", spec)
+    return str(path), truth
+
+
 # --- audio events (tests/perceive/test_audio_events.py) -----------------------------------------
 
 

@@ -51,7 +51,8 @@ def test_boundaries_match_truth(staged: list[Shot], shots_video: tuple[str, Trut
     cuts = [
         b for b, s in zip(truth.boundaries, truth.shots[1:], strict=True) if s.transition == "cut"
     ]
-    assert boundary_f1(_boundaries(staged), cuts, tolerance=0.1)[1] == 1.0, "cuts within 0.1 s"
+    half_frame = 0.5 / truth.fps
+    assert boundary_f1(_boundaries(staged), cuts, tolerance=half_frame)[1] == 1.0, "exact frame"
 
 
 def test_gradual_transitions_are_labelled(
@@ -95,8 +96,23 @@ def test_function_api_matches_the_stage(
     shots = detect_shots(
         [t for t, _ in samples], [f for _, f in samples], duration=shots_video[1].duration
     )
+    # Sampled frames only: a cut lands on the first sample of the new shot, one frame late at most.
     assert _boundaries(shots) == pytest.approx(_boundaries(staged), abs=0.05)
     assert [s.transition for s in shots] == [s.transition for s in staged]
+
+
+def test_a_fast_montage_keeps_every_short_shot_on_its_exact_frame(
+    montage_video: tuple[str, Truth],
+) -> None:
+    """Shots of 0.24-0.6 s cut hard, as in a news opener: each cut found, each on its frame."""
+    path, truth = montage_video
+    shots = index_video(path, [ShotStage()]).shots
+    found = _boundaries(shots)
+    assert boundary_f1(found, truth.boundaries, tolerance=0.5 / truth.fps)[2] == 1.0, (
+        found,
+        truth.boundaries,
+    )
+    assert all(shot.transition in ("start", "cut") for shot in shots)
 
 
 def test_beats_pyscenedetect_content_detector(
@@ -122,7 +138,7 @@ def test_beats_pyscenedetect_content_detector(
 def test_options_are_the_cache_key() -> None:
     assert ShotStage().cache_key() == ShotStage().cache_key()
     assert ShotStage().cache_key() != ShotStage(options=ShotOptions(cut_threshold=0.3)).cache_key()
-    assert ShotStage(frame_rate=25).options()["frame_rate"] == 25
+    assert ShotStage(sample_rate=25).options()["sample_rate"] == 25
 
 
 def test_boundary_f1_matches_one_to_one() -> None:

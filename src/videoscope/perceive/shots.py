@@ -69,8 +69,10 @@ class ShotOptions:
     black_p95: float = 0.12
     #: Longest fade-out/fade-in ramp searched beside a black run (seconds).
     fade_ramp_seconds: float = 1.5
-    #: Boundaries closer than this are merged (the stronger kind wins).
+    #: Boundaries closer than this are merged (the stronger kind wins) ...
     min_shot_seconds: float = 0.4
+    #: ... except two clear cuts, which may enclose a shot this short (a fast montage).
+    min_cut_gap_seconds: float = 0.2
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +90,11 @@ class Boundary:
 class _Features:
     thumb: np.ndarray  # float32 (27, 48) luma in 0..1
     hist: np.ndarray  # float32 (400,) normalised YCrCb histogram
+
+
+def _luma_thumb(rgb: np.ndarray) -> np.ndarray:
+    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
+    return cv2.resize(gray, _THUMB, interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
 
 
 def _features(rgb: np.ndarray) -> tuple[_Features, float, float, float]:
@@ -154,6 +161,27 @@ class ShotDetector:
         )
         self._table = _Table(len(_COLS) + 3 * len(self.strides))
         self.count = 0
+        # Every frame observed: its time and its luma change from the previous one (refines cuts).
+        self._fine = _Table(2)
+        self._fine_count = 0
+        self._last_thumb: np.ndarray | None = None
+        self._next_sample = 0.0
+
+    def observe(self, time: float, rgb: np.ndarray) -> None:
+        """Add the next decoded frame at full rate; every ``1/rate`` s one is also pushed.
+
+        The full-rate luma changes place each cut on its exact frame: the sampled stream says
+        between which two samples a cut lies, the frames in between say on which one.
+        """
+        thumb = _luma_thumb(rgb)
+        change = 0.0 if self._last_thumb is None else float(np.abs(thumb - self._last_thumb).mean())
+        self._fine.put(self._fine_count, 0, (time, change))
+        self._fine_count += 1
+        self._last_thumb = thumb
+        if time + 1e-6 >= self._next_sample:  # whole steps ahead, as the pipeline samples
+            step = 1.0 / self.rate
+            self._next_sample += (int((time - self._next_sample) / step) + 1) * step
+            self.push(time, rgb)
 
     def push(self, time: float, rgb: np.ndarray) -> None:
         """Add the next sampled frame (uint8 RGB, any size; ~96 px is plenty)."""
@@ -188,7 +216,7 @@ class ShotDetector:
         for fade in fades:
             fading |= (times >= fade.span_start) & (times <= fade.span_end)
         found = fades + self._cuts(table, flash) + self._dissolves(table, flash | fading)
-        return _merge(found, self.options.min_shot_seconds, fades)
+        return _merge(found, self.options, fades)
 
     def keyframe_candidates(self) -> list[tuple[float, float]]:
         """``(time, sharpness)`` of every frame pushed, for choosing keyframes."""
@@ -226,7 +254,7 @@ class ShotDetector:
         times = table[:, _C["time"]]
         return [
             Boundary(
-                float((times[i - 1] + times[i]) / 2),
+                self._first_frame_after(float(times[i - 1]), float(times[i])),
                 "cut",
                 float(change[i]),
                 float(times[i - 1]),
@@ -234,6 +262,16 @@ class ShotDetector:
             )
             for i in np.flatnonzero(is_cut)
         ]
+
+    def _first_frame_after(self, before: float, after: float) -> float:
+        """Time of the first frame of the new shot, for a cut between samples at ``before`` and
+        ``after``: the observed frame in ``(before, after]`` with the largest luma change (the
+        sample at ``after`` when frames were only pushed)."""
+        fine = self._fine.data[: self._fine_count]
+        inside = fine[(fine[:, 0] > before + 1e-6) & (fine[:, 0] <= after + 1e-6)]
+        if not len(inside):
+            return after
+        return float(inside[int(np.argmax(inside[:, 1])), 0])
 
     def _dissolves(self, table: np.ndarray, skip: np.ndarray) -> list[Boundary]:
         """Sustained changes explained as a mix; windows touching ``skip`` frames are ignored."""
@@ -298,9 +336,9 @@ class ShotDetector:
 _PRIORITY = {"fade": 2, "cut": 1, "dissolve": 0}
 
 
-def _merge(found: list[Boundary], min_gap: float, fades: list[Boundary]) -> list[Boundary]:
+def _merge(found: list[Boundary], options: ShotOptions, fades: list[Boundary]) -> list[Boundary]:
     """Drop boundaries inside a fade and weaker cuts inside a dissolve, then keep the strongest
-    of any closer than ``min_gap``."""
+    of any closer than ``min_shot_seconds`` (``min_cut_gap_seconds`` between two cuts)."""
     dissolves = [b for b in found if b.kind == "dissolve"]
     found = [
         b
@@ -315,9 +353,14 @@ def _merge(found: list[Boundary], min_gap: float, fades: list[Boundary]) -> list
     ]
     kept: list[Boundary] = []
     for boundary in sorted(found, key=lambda b: (_PRIORITY[b.kind], b.score), reverse=True):
-        if all(abs(boundary.time - other.time) >= min_gap for other in kept):
+        if all(abs(boundary.time - other.time) >= _gap(boundary, other, options) for other in kept):
             kept.append(boundary)
     return sorted(kept, key=lambda b: b.time)
+
+
+def _gap(one: Boundary, other: Boundary, options: ShotOptions) -> float:
+    both_cuts = one.kind == other.kind == "cut"
+    return options.min_cut_gap_seconds if both_cuts else options.min_shot_seconds
 
 
 def shots_from_boundaries(
@@ -357,32 +400,41 @@ def detect_shots(
     frames: Sequence[np.ndarray],
     duration: float | None = None,
     options: ShotOptions | None = None,
+    sample_rate: float = 12.5,
 ) -> list[Shot]:
-    """Shots of a video given its sampled frames (uint8 RGB) and their times in seconds.
+    """Shots of a video given its frames (uint8 RGB) and their times in seconds.
 
-    ``duration`` defaults to the last time plus one frame step. Frames should be evenly sampled
-    (every frame, or ~10-25 per second); 96 px on the longest side is plenty.
+    ``duration`` defaults to the last time plus one frame step. Give every frame for cuts on
+    their exact frame (the detector samples ``sample_rate`` of them per second and refines cuts
+    on the rest), or frames already sampled evenly at ~10-25 per second (cuts then land on a
+    sample); 96 px on the longest side is plenty.
     """
     if not len(times):
         return []
     steps = np.diff(np.asarray(times, dtype=np.float64))
     step = float(np.median(steps)) if len(steps) else 1.0
-    detector = ShotDetector(1.0 / max(step, 1e-3), options)
+    detector = ShotDetector(min(sample_rate, 1.0 / max(step, 1e-3)), options)
     for time, frame in zip(times, frames, strict=True):
-        detector.push(time, frame)
+        detector.observe(time, frame)
     end = duration if duration is not None else float(times[-1]) + step
     return shots_from_boundaries(detector.finish(), end, detector.keyframe_candidates())
 
 
 class ShotStage(Stage):
-    """Writes ``timeline.shots``: a partition of the video into shots (cut, dissolve, fade)."""
+    """Writes ``timeline.shots``: a partition of the video into shots (cut, dissolve, fade).
+
+    The stage sees every frame at ``frame_size`` px: ``sample_rate`` of them per second go
+    through the full detector, and each cut is then placed on its exact frame (its start is the
+    presentation time of the new shot's first frame).
+    """
 
     name = "shots"
+    frame_rate = float("inf")
 
     def __init__(
-        self, frame_rate: float = 12.5, frame_size: int = 96, options: ShotOptions | None = None
+        self, sample_rate: float = 12.5, frame_size: int = 96, options: ShotOptions | None = None
     ) -> None:
-        self.frame_rate = frame_rate
+        self.sample_rate = sample_rate
         self.frame_size = frame_size
         self.detector_options = options or ShotOptions()
         self._detector: ShotDetector | None = None
@@ -390,25 +442,25 @@ class ShotStage(Stage):
     def options(self) -> dict[str, Any]:
         """Sampling and every threshold (the cache key)."""
         return {
-            "frame_rate": self.frame_rate,
+            "sample_rate": self.sample_rate,
             "frame_size": self.frame_size,
             **asdict(self.detector_options),
         }
 
     def begin(self, info: MediaInfo) -> None:
-        """Size the detector's windows to the rate frames will actually arrive at."""
+        """Size the detector's windows to the rate samples will actually arrive at."""
         fps = info.video.average_fps if info.video and info.video.average_fps else 25.0
-        self._detector = ShotDetector(min(self.frame_rate, fps), self.detector_options)
+        self._detector = ShotDetector(min(self.sample_rate, fps), self.detector_options)
 
     def feed_frame(self, time: float, image: np.ndarray) -> None:
         """Reduce the frame to features; only a ~3 s ring of features is kept."""
         if self._detector is None:
-            self._detector = ShotDetector(min(self.frame_rate, 25.0), self.detector_options)
-        self._detector.push(time, image)
+            self._detector = ShotDetector(min(self.sample_rate, 25.0), self.detector_options)
+        self._detector.observe(time, image)
 
     def end(self, timeline: Timeline) -> None:
         """Decide boundaries and write the shots partition."""
-        detector = self._detector or ShotDetector(self.frame_rate, self.detector_options)
+        detector = self._detector or ShotDetector(self.sample_rate, self.detector_options)
         timeline.shots.extend(
             shots_from_boundaries(
                 detector.finish(), timeline.video.duration, detector.keyframe_candidates()
