@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from tests.api.conftest import ThreadServer
-from videoscope.api.describing import NotAvailableError, require_describer
+from videoscope.api.services.describer import NotAvailableError, require_describer
 from videoscope.evaluate import check_format
 from videoscope.samples import Truth, photo
 from videoscope.segments import parse_request

@@ -12,7 +12,7 @@ import pytest
 
 from tests.api.conftest import ThreadServer
 from videoscope.api.security import check_url, inside, safe_filename, save_upload
-from videoscope.cli.serve import is_loopback, server_settings
+from videoscope.api.server import is_loopback, server_settings
 from videoscope.config import ServerSettings, Settings
 from videoscope.errors import ConfigError, InvalidRequestError
 

@@ -14,10 +14,10 @@ import pytest
 
 from tests.api.conftest import ProcessServer
 from tests.conftest import MediaFactory
-from videoscope.api.jobs import index_task
-from videoscope.api.state import ServerState
-from videoscope.api.tasks import Task, TaskStore
-from videoscope.api.workers import TaskContext, WorkerPool
+from videoscope.api.deps import ServerState
+from videoscope.api.tasks.handlers import index_task
+from videoscope.api.tasks.store import Task, TaskStore
+from videoscope.api.tasks.workers import TaskContext, WorkerPool
 from videoscope.config import Settings
 from videoscope.errors import ConfigError, ConflictError, NotAVideoError, NotFoundError
 from videoscope.library.records import IndexModel

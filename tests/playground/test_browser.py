@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.api.conftest import ThreadServer
-from videoscope.api.playground import STATIC
+from videoscope.api.routes.playground import STATIC
 from videoscope.config import ServerSettings, Settings
 from videoscope.samples import Truth
 

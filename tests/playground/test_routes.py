@@ -11,7 +11,7 @@ import numpy as np
 from PIL import Image
 
 from tests.playground.conftest import Seeded
-from videoscope.api.playground import STATIC
+from videoscope.api.routes.playground import STATIC
 from videoscope.samples import Truth
 from videoscope.segments import parse_request
 

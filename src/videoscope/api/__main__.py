@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
-from videoscope.cli.serve import serve_command
+from videoscope.api.server import serve, server_settings
+from videoscope.config import get_settings
+from videoscope.errors import VideoscopeError
 
 
 def main() -> None:
@@ -17,14 +20,14 @@ def main() -> None:
     parser.add_argument("--no-auth", action="store_true")
     parser.add_argument("--log-level", default="warning")
     args = parser.parse_args()
-    serve_command(
-        host=args.host,
-        port=args.port,
-        api_key=args.api_key,
-        workers=args.workers,
-        no_auth=args.no_auth,
-        log_level=args.log_level,
-    )
+    try:
+        settings = server_settings(
+            get_settings(), args.api_key, args.workers, args.host, args.no_auth
+        )
+    except VideoscopeError as error:
+        print(f"error: {error}", file=sys.stderr)
+        sys.exit(2)
+    serve(settings, args.host, args.port, args.log_level)
 
 
 if __name__ == "__main__":

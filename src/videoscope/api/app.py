@@ -1,6 +1,10 @@
 """The API application: Twelve Labs v1.3 compatible routes under ``/v1.3``, health at
 ``/health``, the OpenAPI schema at ``/openapi.json`` (interactive docs at ``/docs``).
 
+All wiring happens in :func:`create_app`: the server state, the worker pool with its task
+handlers (:mod:`videoscope.api.tasks.handlers`), the leaf routers of :mod:`videoscope.api.routes`
+and the playground page. Arrows point one way: app -> routes -> services -> deps -> stores.
+
 Errors are mapped to HTTP statuses in ONE place (:data:`STATUS_BY_ERROR` and the handlers of
 :func:`install_error_handlers`); every error body is ``{"code": ..., "message": ...}``.
 
@@ -12,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -19,11 +24,14 @@ from typing import Any
 from fastapi import Depends, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from videoscope.api import (
+from videoscope.api.deps import ServerState
+from videoscope.api.routes import (
     analyze,
     assets,
+    classify,
     describing,
     embed,
     indexes,
@@ -32,14 +40,15 @@ from videoscope.api import (
     search,
     videos,
 )
-from videoscope.api.describing import NotAvailableError
 from videoscope.api.security import (
     BodyLimitMiddleware,
     PayloadTooLargeError,
     UnauthorizedError,
     require_api_key,
 )
-from videoscope.api.state import ServerState
+from videoscope.api.services.describer import NotAvailableError
+from videoscope.api.tasks.handlers import handlers
+from videoscope.api.tasks.workers import WorkerPool
 from videoscope.config import Settings, get_settings
 from videoscope.errors import (
     BackendUnavailableError,
@@ -141,6 +150,7 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     """The FastAPI app over the library at ``settings.home``; workers start with the app."""
     settings = settings or get_settings()
     state = ServerState(settings)
+    state.pool = WorkerPool(state.tasks, handlers(state), workers=settings.server.workers)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -166,9 +176,14 @@ def create_app(settings: Settings | None = None, *, start_workers: bool = True) 
     app.add_middleware(BodyLimitMiddleware, limit=settings.server.max_upload_bytes + (1 << 20))
     install_error_handlers(app)
     guarded = [Depends(require_api_key)]
-    for module in (indexes, indexing, videos, search, analyze, describing, embed, assets):
+    routers = (indexes, indexing, videos, search, analyze, describing, embed, classify, assets)
+    for module in routers:
         app.include_router(module.router, prefix=API_PREFIX, dependencies=guarded)
-    playground.install(app, API_PREFIX, guarded)
+    app.state.playground_secret = secrets.token_bytes(32)
+    app.include_router(playground.router, prefix=API_PREFIX, dependencies=guarded)
+    app.include_router(playground.media_router, prefix=API_PREFIX)
+    app.mount("/playground", StaticFiles(directory=playground.STATIC), name="playground")
+    app.include_router(playground.page_router)
 
     @app.get("/health", tags=["meta"])
     def health() -> dict[str, Any]:

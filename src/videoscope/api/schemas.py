@@ -241,3 +241,9 @@ def page_info(page: int, limit: int, total: int) -> PageInfo:
         total_results=total,
         total_page=max(1, -(-total // limit)),
     )
+
+
+def iso(value: object) -> str:
+    """A datetime as RFC 3339 with ``Z``."""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return text.replace("+00:00", "Z")

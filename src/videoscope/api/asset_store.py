@@ -1,27 +1,23 @@
-"""Assets: media files the server holds (uploaded, or fetched from a ``video_url``).
+"""The asset table: media files the server holds (uploaded, or fetched from a ``video_url``).
 
 Every video the server indexes or analyzes is first an asset: a file under
 ``<home>/server/uploads/<asset_id>/`` whose name the server chooses from a sanitised client name.
-Rows live in ``tasks.db`` beside the tasks. ``/assets`` routes expose them as Twelve Labs does.
+Rows live in ``tasks.db`` beside the tasks. :mod:`videoscope.api.routes.assets` exposes them as
+Twelve Labs does; :mod:`videoscope.api.services.assets` saves uploads and fetches URLs.
 """
 
 from __future__ import annotations
 
 import json
-import mimetypes
 import shutil
 import sqlite3
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
-
-from videoscope.api.schemas import AssetList, AssetOut, page_info
-from videoscope.api.security import check_url, download, inside, safe_filename, save_upload
-from videoscope.api.state import ServerState, get_state, parse_metadata
+from videoscope.api.security import inside, safe_filename
 from videoscope.errors import InvalidRequestError, NotFoundError
 from videoscope.library.sqlite import new_id
 
@@ -169,134 +165,3 @@ def _asset(row: sqlite3.Row) -> Asset:
         user_metadata=json.loads(row["user_metadata"]),
         created_at=row["created_at"],
     )
-
-
-def asset_out(asset: Asset) -> AssetOut:
-    """The API view of an asset."""
-    return AssetOut(
-        id=asset.id,
-        method=asset.method,
-        status=asset.status,  # type: ignore[arg-type]
-        filename=asset.filename,
-        file_type=mimetypes.guess_type(asset.filename)[0],
-        created_at=asset.created_at,
-        user_metadata=asset.user_metadata,
-    )
-
-
-def store_upload(state: ServerState, upload: UploadFile, user_metadata: dict[str, Any]) -> Asset:
-    """Save an uploaded file as a new, ready asset."""
-    name = safe_filename(upload.filename)
-    asset = state.assets.create("direct", name, user_metadata=user_metadata)
-    try:
-        path = save_upload(
-            upload.file, state.assets.folder(asset.id), name, state.settings.server.max_upload_bytes
-        )
-    except BaseException:
-        state.assets.delete(asset.id)
-        raise
-    return state.assets.attach(asset.id, path)
-
-
-def fetch_asset(state: ServerState, asset: Asset) -> Path:
-    """The asset's file, downloading its URL first if needed (status ``failed`` on error)."""
-    if asset.file is not None:
-        return state.assets.path(asset)
-    if asset.url is None:
-        raise InvalidRequestError(f"asset {asset.id!r}", "has neither a file nor a URL", "")
-    try:
-        path = download(
-            asset.url, state.assets.folder(asset.id), state.settings.server, asset.filename
-        )
-    except BaseException:
-        state.assets.fail(asset.id)
-        raise
-    return state.assets.path(state.assets.attach(asset.id, path))
-
-
-router = APIRouter(tags=["assets"])
-State = Annotated[ServerState, Depends(get_state)]
-
-
-@router.post("/assets", status_code=201, response_model=AssetOut)
-def create_asset(
-    state: State,
-    method: Annotated[str, Form()] = "direct",
-    file: Annotated[UploadFile | None, File()] = None,
-    url: Annotated[str | None, Form(max_length=4096)] = None,
-    filename: Annotated[str | None, Form(max_length=512)] = None,
-    user_metadata: Annotated[str | None, Form(max_length=65536)] = None,
-) -> AssetOut:
-    """Upload a file (``method=direct``) or fetch a URL (``method=url``) as an asset."""
-    metadata = parse_metadata(user_metadata)
-    if method == "direct":
-        if file is None:
-            raise InvalidRequestError("file", "is required when method is 'direct'", "")
-        if filename:
-            file.filename = filename
-        return asset_out(store_upload(state, file, metadata))
-    if method == "url":
-        if not url:
-            raise InvalidRequestError("url", "is required when method is 'url'", "")
-        check_url(url, state.settings.server)
-        asset = state.assets.create(
-            "url", filename or Path(url).name or "video", url=url, user_metadata=metadata
-        )
-        fetch_asset(state, asset)
-        return asset_out(state.assets.get(asset.id))
-    raise InvalidRequestError("method", f"{method[:40]!r} is not 'direct' or 'url'", "")
-
-
-@router.get("/assets", response_model=AssetList)
-def list_assets(
-    state: State,
-    page: Annotated[int, Query(ge=1, le=1_000_000)] = 1,
-    page_limit: Annotated[int, Query(ge=1, le=50)] = 10,
-    asset_ids: Annotated[list[str] | None, Query()] = None,
-) -> AssetList:
-    """Assets, newest first."""
-    items, total = state.assets.page(page, page_limit, asset_ids)
-    return AssetList(
-        data=[asset_out(a) for a in items], page_info=page_info(page, page_limit, total)
-    )
-
-
-@router.get("/assets/{asset_id}", response_model=AssetOut)
-def get_asset(asset_id: str, state: State) -> AssetOut:
-    """One asset."""
-    return asset_out(state.assets.get(asset_id))
-
-
-@router.delete("/assets/{asset_id}", status_code=204)
-def delete_asset(asset_id: str, state: State) -> Response:
-    """Delete an asset and its file (indexed videos made from it stay)."""
-    state.assets.delete(asset_id)
-    return Response(status_code=204)
-
-
-@router.put("/assets/{asset_id}/user-metadata", status_code=204)
-def replace_asset_metadata(asset_id: str, body: dict[str, Any], state: State) -> Response:
-    """Replace the asset's ``user_metadata``."""
-    state.assets.set_metadata(asset_id, _metadata_body(body), merge=False)
-    return Response(status_code=204)
-
-
-@router.patch("/assets/{asset_id}/user-metadata", status_code=204)
-def update_asset_metadata(asset_id: str, body: dict[str, Any], state: State) -> Response:
-    """Merge keys into the asset's ``user_metadata`` (``null`` deletes a key)."""
-    state.assets.set_metadata(asset_id, _metadata_body(body), merge=True)
-    return Response(status_code=204)
-
-
-@router.delete("/assets/{asset_id}/user-metadata", status_code=204)
-def delete_asset_metadata(asset_id: str, state: State) -> Response:
-    """Clear the asset's ``user_metadata``."""
-    state.assets.set_metadata(asset_id, {}, merge=False)
-    return Response(status_code=204)
-
-
-def _metadata_body(body: dict[str, Any]) -> dict[str, Any]:
-    value = body.get("user_metadata")
-    if not isinstance(value, dict):
-        raise InvalidRequestError("user_metadata", "must be a JSON object", "")
-    return value

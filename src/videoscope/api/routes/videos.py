@@ -6,23 +6,22 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi import APIRouter, Query, Request, Response
 
-from videoscope.api.indexes import iso
+from videoscope.api.deps import ServerState, State, check_metadata
 from videoscope.api.schemas import (
     TranscriptionItem,
     VideoList,
     VideoOut,
     VideoSystemMetadata,
     VideoUpdate,
+    iso,
     page_info,
 )
-from videoscope.api.state import ServerState, check_metadata, get_state
 from videoscope.errors import InvalidRequestError
 from videoscope.library.records import VideoRecord
 
 router = APIRouter(tags=["videos"])
-State = Annotated[ServerState, Depends(get_state)]
 #: Query parameters that are not user-metadata filters.
 _KNOWN = {"page", "page_limit", "sort_by", "sort_option", "filename", "created_at", "updated_at"}
 _RANGES = ("duration", "fps", "width", "height", "size")

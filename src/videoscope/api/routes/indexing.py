@@ -1,17 +1,18 @@
 """``/tasks``: upload a video file or give a ``video_url`` to index it; follow the task.
 
 ``POST /tasks`` answers at once (201) with the task id; a worker fetches, validates and indexes
-the video. Status values are Twelve Labs': ``pending``, ``validating``, ``indexing``, ``ready``,
-``failed``. Each task also reports ``progress`` (0..1) and the current ``stage``.
+the video (:func:`videoscope.api.tasks.handlers.index_task`). Status values are Twelve Labs':
+``pending``, ``validating``, ``indexing``, ``ready``, ``failed``. Each task also reports
+``progress`` (0..1) and the current ``stage``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
 
-from videoscope.api.assets import store_upload
+from videoscope.api.deps import State, parse_metadata
 from videoscope.api.schemas import (
     ErrorBody,
     TaskCreated,
@@ -21,12 +22,11 @@ from videoscope.api.schemas import (
     page_info,
 )
 from videoscope.api.security import check_url
-from videoscope.api.state import ServerState, get_state, parse_metadata
-from videoscope.api.tasks import Task
+from videoscope.api.services.assets import store_upload
+from videoscope.api.tasks.store import Task
 from videoscope.errors import InvalidRequestError
 
 router = APIRouter(tags=["tasks"])
-State = Annotated[ServerState, Depends(get_state)]
 _STATUSES = ("pending", "validating", "indexing", "ready", "failed")
 
 

@@ -2,11 +2,12 @@
 
 * ``POST /analyze/tasks`` with ``analysis_mode: time_based_metadata`` and
   ``response_format: {type: segment_definitions, segment_definitions: [...]}`` runs
-  :func:`videoscope.segments.analyze_timeline` as a persistent task; ``result.data`` is the JSON
+  :func:`videoscope.segments.analyze_timeline` as a persistent task (see
+  :mod:`videoscope.api.tasks.handlers`); ``result.data`` is the JSON
   string keyed by definition id, as Twelve Labs returns it. The request is validated when the
   task is created (400 naming the definition and field at fault).
 * Open prompts (``POST /analyze``, streamed or not, and ``analysis_mode: general``), ``/gist``
-  and ``/summarize`` are served by :mod:`videoscope.api.describing`.
+  and ``/summarize`` are served by :mod:`videoscope.api.routes.describing`.
 
 A video is named as Twelve Labs does (``video: {type: asset_id | url | base64_string}``), or by
 ``{type: video_id, index_id, video_id}`` for a video already indexed here.
@@ -14,22 +15,20 @@ A video is named as Twelve Labs does (``video: {type: asset_id | url | base64_st
 
 from __future__ import annotations
 
-import base64
-import binascii
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 from pydantic import Field
 
+from videoscope.api.deps import State
 from videoscope.api.schemas import ApiModel, PageInfo, page_info
-from videoscope.api.security import PayloadTooLargeError, check_url, safe_filename
-from videoscope.api.state import ServerState, get_state
-from videoscope.api.tasks import Task
-from videoscope.api.workers import TaskContext
+from videoscope.api.services.describer import require_describer
+from videoscope.api.services.sources import resolve_source
+from videoscope.api.tasks.store import Task
 from videoscope.errors import InvalidRequestError
+from videoscope.segments import parse_request
 
 router = APIRouter(tags=["analyze"])
-State = Annotated[ServerState, Depends(get_state)]
 _STATUSES = ("queued", "pending", "processing", "ready", "failed", "canceled")
 
 
@@ -91,52 +90,6 @@ class TaskStatus(ApiModel):
     status: str
 
 
-def resolve_source(
-    state: ServerState, video: dict[str, Any] | None, video_id: str | None, index_id: str | None
-) -> dict[str, Any]:
-    """Check the video a request names and return it as a stored source description."""
-    if video is None and video_id:
-        video = {"type": "video_id", "video_id": video_id, "index_id": index_id}
-    if not isinstance(video, dict):
-        raise InvalidRequestError("video", "is required", "give {type: asset_id, asset_id: ...}")
-    kind = video.get("type")
-    if kind == "asset_id":
-        asset = state.assets.get(str(video.get("asset_id")))
-        return {"type": "asset_id", "asset_id": asset.id}
-    if kind == "url":
-        url = str(video.get("url") or "")
-        check_url(url, state.settings.server)
-        return {"type": "url", "url": url}
-    if kind == "video_id":
-        if not video.get("index_id"):
-            raise InvalidRequestError("video.index_id", "is required with video_id", "")
-        state.library.store.get_video(str(video["index_id"]), str(video.get("video_id")))
-        return {"type": "video_id", "video_id": video["video_id"], "index_id": video["index_id"]}
-    if kind == "base64_string":
-        text = str(video.get("base64_string") or "")
-        limit = state.settings.server.max_upload_bytes
-        if len(text) * 3 // 4 > limit:
-            raise PayloadTooLargeError("video.base64_string", f"is over {limit} bytes", "")
-        try:
-            data = base64.b64decode(text, validate=True)
-        except (binascii.Error, ValueError) as error:
-            raise InvalidRequestError("video.base64_string", "is not valid base64", "") from error
-        if not data:
-            raise InvalidRequestError("video.base64_string", "is empty", "")
-        asset = state.assets.create("direct", "video.mp4")
-        folder = state.assets.folder(asset.id)
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / safe_filename("video.mp4")
-        path.write_bytes(data)
-        state.assets.attach(asset.id, path)
-        return {"type": "asset_id", "asset_id": asset.id}
-    raise InvalidRequestError(
-        "video.type",
-        f"{str(kind)[:40]!r} is not supported",
-        "use asset_id, url, base64_string or video_id",
-    )
-
-
 def task_out(task: Task) -> AnalyzeTaskOut:
     """The API view of an analysis task."""
     payload = task.payload
@@ -174,12 +127,8 @@ def create_analyze_task(body: AnalyzeTaskCreate, state: State) -> TaskStatus:
         exclude_none=True, exclude={"video", "video_id", "index_id", "custom_id"}
     )
     if body.analysis_mode == "time_based_metadata":
-        from videoscope.segments import parse_request
-
         parse_request(params)
     else:
-        from videoscope.api.describing import require_describer
-
         require_describer()
         if not body.prompt:
             raise InvalidRequestError("prompt", "is required for general analysis", "")
@@ -250,33 +199,3 @@ def delete_analyze_task(task_id: str, state: State) -> Response:
     """Delete an analysis task that is not running."""
     state.tasks.delete(task_id, "analyze")
     return Response(status_code=204)
-
-
-def analyze_task(state: ServerState, task: Task, context: TaskContext) -> dict[str, Any]:
-    """Worker side: index (or load) the video, then analyze it."""
-    from videoscope.api.jobs import timeline_for_source
-
-    params: dict[str, Any] = task.payload["params"]
-    context.status("processing", "indexing")
-    timeline = timeline_for_source(state, task.payload["source"], context)
-    context.progress(0.95, "analyzing")
-    system = {"duration": timeline.video.duration}
-    if params.get("analysis_mode") == "time_based_metadata":
-        from videoscope.segments import analyze_timeline
-
-        result = analyze_timeline(timeline, params)
-        return {
-            "generation_id": result.generation_id,
-            "data": result.data,
-            "finish_reason": result.finish_reason,
-            "usage": {
-                "output_tokens": int(result.usage.get("output_tokens", 0)),
-                "input_tokens": int(result.usage.get("input_tokens", 0)),
-            },
-            "warnings": result.warnings,
-            "system_metadata": system,
-        }
-    from videoscope.api.describing import run_prompt
-
-    answer = run_prompt(timeline, params)
-    return {**answer, "system_metadata": system}

@@ -1,47 +1,31 @@
-"""``/embed`` (text, image, audio), ``/embed/tasks`` (video, as a persistent task), ``/classify``.
+"""``/embed`` (text, image, audio) and ``/embed/tasks`` (video, as a persistent task).
 
-Served by :class:`videoscope.embed.Embedder` and :func:`videoscope.classify.classify_videos` in
-Twelve Labs' shapes. Text, images and video clips (``visual-text``) share one space; ``audio``
-vectors embed the words spoken in each clip (see docs/classify_embed.md).
+Served by :class:`videoscope.embed.Embedder` in Twelve Labs' shapes (the worker side is
+:func:`videoscope.api.tasks.handlers.embed_task`). Text, images and video clips
+(``visual-text``) share one space; ``audio`` vectors embed the words spoken in each clip (see
+docs/classify_embed.md).
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
-from videoscope.api.assets import fetch_asset, store_upload
+from videoscope.api.deps import ServerState, State
 from videoscope.api.schemas import IdOnly, PageInfo, page_info
-from videoscope.api.search import query_image
 from videoscope.api.security import check_url, download
-from videoscope.api.state import ServerState, get_state
-from videoscope.api.tasks import Task
-from videoscope.api.workers import TaskContext
+from videoscope.api.services.assets import fetch_asset, store_upload
+from videoscope.api.services.models import dump, embedder
+from videoscope.api.services.queries import query_image
+from videoscope.api.tasks.store import Task
 from videoscope.errors import InvalidRequestError
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.registry import build_stages
 
 router = APIRouter(tags=["embed"])
-State = Annotated[ServerState, Depends(get_state)]
 _MODEL = "videoscope-1"
-_VIDEO_STAGES = ["shots", "silence", "speech", "visual"]
 _AUDIO_STAGES = ["silence", "speech"]
-
-
-def embedder(state: ServerState) -> Any:
-    """The server's :class:`videoscope.embed.Embedder` (built once)."""
-    from videoscope.embed import Embedder
-
-    with state.models_lock:
-        if "embedder" not in state.models:
-            state.models["embedder"] = Embedder.from_settings(state.settings)
-        return state.models["embedder"]
-
-
-def _dump(response: Any) -> dict[str, Any]:
-    data: dict[str, Any] = response.model_dump(mode="json", by_alias=True, exclude_none=True)
-    return data
 
 
 def _media_bytes(
@@ -76,12 +60,12 @@ def embed(
     engine = embedder(state)
     out: dict[str, Any] = {"model_name": model_name, "spaces": []}
     if text:
-        part = _dump(engine.embed_text(text))
+        part = dump(engine.embed_text(text))
         out["text_embedding"] = part["text_embedding"]
         out["spaces"] += part["spaces"]
     if has_image:
         data = _media_bytes(state, image_url, image_file, 20 * 1024 * 1024)
-        part = _dump(engine.embed_image(query_image(data)))
+        part = dump(engine.embed_image(query_image(data)))
         part["image_embedding"]["metadata"] = {
             "input_url": image_url,
             "input_filename": image_file.filename if image_file else None,
@@ -107,7 +91,7 @@ def _audio(
         timeline = index_video(
             path, build_stages(_AUDIO_STAGES, state.settings), cache_dir=state.settings.cache_dir
         )
-        part = _dump(embedder(state).embed_video(timeline, scopes=["clip"], options=["audio"]))
+        part = dump(embedder(state).embed_video(timeline, scopes=["clip"], options=["audio"]))
     finally:
         state.assets.delete(asset.id)
     result = part.get("audio_embedding") or part.get("video_embedding") or {}
@@ -213,63 +197,3 @@ def embed_task_status(task_id: str, state: State) -> dict[str, Any]:
 def get_embed_task(task_id: str, state: State) -> dict[str, Any]:
     """A video embedding task with its segments once ``ready``."""
     return _embed_out(state.tasks.get(task_id, "embed"), True)
-
-
-def embed_task(state: ServerState, task: Task, context: TaskContext) -> dict[str, Any]:
-    """Worker side: index the video (visual and speech stages), then embed its clips."""
-    from videoscope.api.jobs import stage_progress
-    from videoscope.embed import DEFAULT_CLIP
-
-    payload = task.payload
-    path = fetch_asset(state, state.assets.get(payload["asset_id"]))
-    stages = build_stages(_VIDEO_STAGES, state.settings)
-    timeline = index_video(
-        path,
-        stages,
-        cache_dir=state.settings.cache_dir,
-        progress=stage_progress(context, len(stages)),
-    )
-    response = embedder(state).embed_video(
-        timeline,
-        clip_length=payload.get("clip_length") or DEFAULT_CLIP,
-        scopes=payload["scopes"],
-        options=["visual-text", "audio"],
-    )
-    dumped = _dump(response)
-    media = dumped.get("video_embedding") or dumped.get("audio_embedding")
-    start = payload.get("start") or 0.0
-    end = payload.get("end") or timeline.video.duration
-    segments = [
-        s
-        for s in (media or {}).get("segments", [])
-        if s.get("embedding_scope") == "video"
-        or (s.get("end_offset_sec", 0) > start and s.get("start_offset_sec", 0) < end)
-    ]
-    return {
-        "segments": segments,
-        "duration": timeline.video.duration,
-        "model_name": response.model_name,
-    }
-
-
-@router.post("/classify")
-def classify(body: dict[str, Any], state: State) -> dict[str, Any]:
-    """Zero-shot classification of an index's videos into ``classes`` (Twelve Labs' classify
-    shapes: ``{index_id, video_ids?, options, classes: [{name, prompts}], threshold,
-    include_clips, show_detailed_score}``; see docs/classify_embed.md)."""
-    from pydantic import ValidationError
-
-    from videoscope.classify import Classifier, ClassifyRequest, classify_videos
-
-    try:
-        request = ClassifyRequest.model_validate(body)
-    except ValidationError as error:
-        first = error.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or "request"
-        raise InvalidRequestError(where, str(first["msg"]), "see docs/classify_embed.md") from error
-    with state.models_lock:
-        if "classifier" not in state.models:
-            state.models["classifier"] = Classifier.from_settings(state.settings)
-        classifier = state.models["classifier"]
-    response = classify_videos(state.library.store, request, classifier)
-    return dict(response.model_dump(mode="json"))

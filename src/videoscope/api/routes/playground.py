@@ -16,8 +16,8 @@ a signed ``token`` (HMAC of the video and an expiry, made with a per-server secr
 * ``GET /playground/media/{index_id}/{video_id}``: the original file (HTTP Range supported);
 * ``GET /playground/thumbnail/{index_id}/{video_id}?t=SECONDS``: a JPEG frame.
 
-Example:
-    >>> install(app, "/v1.3", [Depends(require_api_key)])  # doctest: +SKIP
+:func:`videoscope.api.app.create_app` includes :data:`router` (guarded), :data:`media_router`
+(token-checked), :data:`page_router` (``/``) and mounts :data:`STATIC` at ``/playground``.
 """
 
 from __future__ import annotations
@@ -25,48 +25,39 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import secrets
 import time
-from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, FastAPI, File, Form, Query, Request, UploadFile
-from fastapi.params import Depends as DependsParam
+from fastapi import APIRouter, File, Form, Query, Request, UploadFile
 from fastapi.responses import FileResponse, Response
-from fastapi.staticfiles import StaticFiles
 
-from videoscope.api.search import MAX_IMAGE_BYTES, parse_search_options, query_image
+from videoscope.api.deps import ServerState, State
 from videoscope.api.security import UnauthorizedError
-from videoscope.api.state import ServerState, get_state
+from videoscope.api.services.queries import MAX_IMAGE_BYTES, parse_search_options, query_image
 from videoscope.errors import InvalidRequestError, NotFoundError
 from videoscope.library.records import VideoRecord
 from videoscope.search.engine import Clip, SearchRequest
 
 #: The page's files: ``index.html``, ``style.css`` and ``js/*.js``.
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parent.parent / "static"
 #: How long a media link stays valid (seconds).
 TOKEN_TTL_S = 6 * 3600
 _THUMB_SIDE = 320
 
+#: The JSON extension routes (guarded by the API key like every other route).
 router = APIRouter(tags=["playground"])
+#: The media routes (``<video>``/``<img>`` cannot send headers: they check a signed token).
 media_router = APIRouter(tags=["playground"])
-State = Annotated[ServerState, Depends(get_state)]
+#: The page itself at ``/``.
+page_router = APIRouter(include_in_schema=False)
 
 
-def install(app: FastAPI, prefix: str, dependencies: Sequence[DependsParam]) -> None:
-    """Serve the page at ``/`` (files under ``/playground``) and its routes under ``prefix``;
-    ``dependencies`` guard the JSON routes (the media routes check their signed token)."""
-    app.state.playground_secret = secrets.token_bytes(32)
-    app.include_router(router, prefix=prefix, dependencies=list(dependencies))
-    app.include_router(media_router, prefix=prefix)
-    app.mount("/playground", StaticFiles(directory=STATIC), name="playground")
-
-    @app.get("/", include_in_schema=False)
-    def page() -> FileResponse:
-        """The playground page."""
-        return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
+@page_router.get("/")
+def page() -> FileResponse:
+    """The playground page."""
+    return FileResponse(STATIC / "index.html", headers={"Cache-Control": "no-cache"})
 
 
 def sign(request: Request, index_id: str, video_id: str, expires: int) -> str:

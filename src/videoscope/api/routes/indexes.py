@@ -4,21 +4,22 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Query, Response
 
-from videoscope.api.schemas import IdOnly, IndexCreate, IndexList, IndexOut, IndexUpdate, page_info
-from videoscope.api.state import ServerState, get_state
+from videoscope.api.deps import State
+from videoscope.api.schemas import (
+    IdOnly,
+    IndexCreate,
+    IndexList,
+    IndexOut,
+    IndexUpdate,
+    iso,
+    page_info,
+)
 from videoscope.errors import ConflictError
 from videoscope.library.records import IndexModel, IndexRecord
 
 router = APIRouter(tags=["indexes"])
-State = Annotated[ServerState, Depends(get_state)]
-
-
-def iso(value: object) -> str:
-    """A datetime as RFC 3339 with ``Z``."""
-    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return text.replace("+00:00", "Z")
 
 
 def index_out(record: IndexRecord) -> IndexOut:

@@ -1,4 +1,4 @@
-"""Persistent tasks: a SQLite table of work items (run by :mod:`videoscope.api.workers`).
+"""Persistent tasks: a SQLite table of work items (run by :mod:`videoscope.api.tasks.workers`).
 
 Indexing a video and analyzing one are long; the API answers at once with a task id and a worker
 does the work. Every task is a row (``id, kind, status, progress, payload, result, error,
@@ -13,7 +13,7 @@ Each kind names its own statuses (Twelve Labs' words): indexing tasks go ``pendi
 
 Example:
     >>> store = TaskStore(tmp / "tasks.db")  # doctest: +SKIP
-    >>> pool = WorkerPool(store, {"index": run_index}, workers=1)  # workers.py; doctest: +SKIP
+    >>> pool = WorkerPool(store, {"index": run_index}, workers=1)  # doctest: +SKIP
     >>> pool.start(); store.create("index", {"path": "clip.mp4"})  # doctest: +SKIP
 """
 

@@ -1,8 +1,8 @@
 """The worker pool: threads that claim queued tasks from the :class:`TaskStore` and run them.
 
 A handler gets the task and a :class:`TaskContext` to report status and progress; reporting also
-checks for cancelation (:class:`TaskCanceled`). See :mod:`videoscope.api.tasks` for the table and
-how a restart recovers what a crash left running.
+checks for cancelation (:class:`TaskCanceled`). See :mod:`videoscope.api.tasks.store` for the
+table and how a restart recovers what a crash left running.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from videoscope.api.tasks import STATUSES, Task, TaskStore
+from videoscope.api.tasks.store import STATUSES, Task, TaskStore
 from videoscope.errors import VideoscopeError
 
 logger = logging.getLogger(__name__)

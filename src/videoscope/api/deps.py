@@ -1,7 +1,8 @@
-"""What every route needs: settings, the library, the task table, the assets, the workers.
+"""The routes' dependencies: the server's state (settings, library, tasks, assets, workers).
 
-One :class:`ServerState` per app, built by :func:`videoscope.api.app.create_app` and handed to
-routes by the :func:`get_state` dependency.
+One :class:`ServerState` per app, built by :func:`videoscope.api.app.create_app` (which also
+gives its worker pool the task handlers) and handed to routes as the :data:`State` dependency.
+Routers import this module, the schemas and the services; never another router.
 """
 
 from __future__ import annotations
@@ -10,10 +11,13 @@ import json
 import threading
 from collections import OrderedDict
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 
+from videoscope.api.asset_store import AssetStore
+from videoscope.api.tasks.store import TaskStore
+from videoscope.api.tasks.workers import WorkerPool
 from videoscope.config import Settings
 from videoscope.errors import ConfigError, InvalidRequestError
 from videoscope.library.service import VideoLibrary
@@ -40,10 +44,6 @@ class ServerState:
     """Settings, library, tasks, assets and workers of one server."""
 
     def __init__(self, settings: Settings, library: VideoLibrary | None = None) -> None:
-        from videoscope.api.assets import AssetStore
-        from videoscope.api.tasks import TaskStore
-        from videoscope.api.workers import WorkerPool
-
         self.settings = settings
         self.folder: Path = settings.home / "server"
         self.library = library or VideoLibrary(settings)
@@ -54,10 +54,10 @@ class ServerState:
         self.search_pages: BoundedDict[str, tuple[str, bool]] = BoundedDict(20_000)
         self.tasks = TaskStore(self.folder / "tasks.db")
         self.assets = AssetStore(self.folder / "tasks.db", self.folder / "uploads")
-        from videoscope.api.jobs import handlers
-
         self._lock_file: IO[str] | None = None
-        self.pool = WorkerPool(self.tasks, handlers(self), workers=settings.server.workers)
+        #: The workers; :func:`videoscope.api.app.create_app` replaces this handler-less pool
+        #: with one that runs the task handlers of :mod:`videoscope.api.tasks.handlers`.
+        self.pool = WorkerPool(self.tasks, {}, workers=settings.server.workers)
 
     def start(self) -> None:
         """Take the home's server lock, recover interrupted tasks and start the workers.
@@ -99,6 +99,10 @@ def get_state(request: Request) -> ServerState:
     """FastAPI dependency: the app's :class:`ServerState`."""
     state: ServerState = request.app.state.server
     return state
+
+
+#: A route parameter typed ``State`` receives the app's :class:`ServerState`.
+State = Annotated[ServerState, Depends(get_state)]
 
 
 def parse_metadata(text: str | None) -> dict[str, Any]:

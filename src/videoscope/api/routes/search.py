@@ -9,64 +9,23 @@ The form fields are Twelve Labs' (``index_id``, ``search_options`` repeated, ``q
 
 from __future__ import annotations
 
-import io
 import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import numpy as np
-from fastapi import APIRouter, Depends, File, Form, Query, UploadFile
+from fastapi import APIRouter, File, Form, Query, UploadFile
 
+from videoscope.api.deps import ServerState, State
 from videoscope.api.schemas import ClipOut, SearchPageInfo, SearchPool, SearchResults
-from videoscope.api.security import PayloadTooLargeError, download
-from videoscope.api.state import ServerState, get_state
+from videoscope.api.security import download
+from videoscope.api.services.queries import MAX_IMAGE_BYTES, parse_search_options, query_image
 from videoscope.errors import InvalidRequestError, NotFoundError
 from videoscope.search.engine import Clip, SearchPage, SearchRequest
 
 router = APIRouter(tags=["search"])
-State = Annotated[ServerState, Depends(get_state)]
-SEARCHSEARCH_OPTIONS = ("visual", "audio", "transcription", "conversation", "text_in_video")
-#: Largest query image accepted.
-MAX_IMAGE_BYTES = 20 * 1024 * 1024
-_MAX_PIXELS = 16_777_216
 #: Filter keys Twelve Labs reserves for system metadata (not supported as filters here).
 _SYSTEM_KEYS = {"id", "duration", "width", "height", "size", "filename", "fps"}
-
-
-def query_image(data: bytes) -> np.ndarray:
-    """The RGB pixels of an uploaded query image, refused with a clear error when too big or
-    unreadable."""
-    from PIL import Image
-
-    if len(data) > MAX_IMAGE_BYTES:
-        raise PayloadTooLargeError("query_media_file", "is over 20 MB", "send a smaller image")
-    try:
-        with Image.open(io.BytesIO(data)) as img:
-            if img.width * img.height > _MAX_PIXELS:
-                raise InvalidRequestError(
-                    "query_media_file", "has more than 16,777,216 pixels", "send a smaller image"
-                )
-            return np.asarray(img.convert("RGB"))
-    except (OSError, ValueError, Image.DecompressionBombError) as error:
-        raise InvalidRequestError(
-            "query_media_file",
-            "is not a readable image",
-            "send a JPEG, PNG, WebP, GIF or BMP image",
-        ) from error
-
-
-def parse_search_options(values: list[str]) -> list[str]:
-    """The modalities of a ``search_options`` form field (repeated or comma-separated)."""
-    options = [o.strip() for value in values for o in value.split(",") if o.strip()]
-    unknown = [o for o in options if o not in SEARCHSEARCH_OPTIONS]
-    if unknown or not options:
-        raise InvalidRequestError(
-            "search_options",
-            f"{(unknown or ['(empty)'])[0][:40]!r} is not a search option",
-            f"use {', '.join(SEARCHSEARCH_OPTIONS)}",
-        )
-    return options
 
 
 def _filter(text: str | None) -> dict[str, Any]:

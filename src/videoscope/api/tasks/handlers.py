@@ -1,33 +1,37 @@
-"""What the workers run: indexing a video into an index, and analyzing a video.
+"""What the workers run, by task kind: index a video into an index, analyze one, embed one.
 
-Both are safe to re-run after a crash. Indexing resumes from the per-stage cache (finished stages
+All are safe to re-run after a crash. Indexing resumes from the per-stage cache (finished stages
 are not redone) and, before storing, adopts a video that the interrupted run had already stored
 (same content in the same index, stored after the task was created), so a video is never stored
-twice. Analysis has no side effect until its result is written.
+twice. Analysis and embedding have no side effect until their result is written.
+
+:func:`videoscope.api.app.create_app` hands :func:`handlers` to the worker pool; routes only
+queue tasks and never call in here.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from videoscope.api.tasks import Task
-from videoscope.api.workers import Handler, TaskContext
-from videoscope.errors import InvalidRequestError, NotFoundError
+from videoscope.api.deps import ServerState
+from videoscope.api.services.assets import fetch_asset
+from videoscope.api.services.describer import run_prompt
+from videoscope.api.services.models import dump, embedder
+from videoscope.api.services.sources import stage_progress, timeline_for_source
+from videoscope.api.tasks.store import Task
+from videoscope.api.tasks.workers import Handler, TaskContext
 from videoscope.library.ingest import add_to_library
 from videoscope.library.records import ModelOption, VideoRecord
 from videoscope.media.probe import probe
-from videoscope.perceive.base import ProgressCallback, ProgressEvent
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.registry import build_stages, stage_names
-from videoscope.timeline.model import Timeline
-
-if TYPE_CHECKING:
-    from videoscope.api.state import ServerState
 
 logger = logging.getLogger(__name__)
+
+#: The stages a video embedding task indexes (visual-text and audio vectors).
+EMBED_STAGES = ["shots", "silence", "speech", "visual"]
 
 
 def handlers(state: ServerState) -> dict[str, Handler]:
@@ -37,41 +41,16 @@ def handlers(state: ServerState) -> dict[str, Handler]:
         return index_task(state, task, context)
 
     def run_analyze(task: Task, context: TaskContext) -> tuple[dict[str, Any] | None, str | None]:
-        from videoscope.api.analyze import analyze_task
-
         return analyze_task(state, task, context), None
 
     def run_embed(task: Task, context: TaskContext) -> tuple[dict[str, Any] | None, str | None]:
-        from videoscope.api.embed import embed_task
-
         return embed_task(state, task, context), None
 
     return {"index": run_index, "analyze": run_analyze, "embed": run_embed}
 
 
-def stage_progress(context: TaskContext, stages: int) -> ProgressCallback:
-    """A pipeline progress callback that stores the mean progress of ``stages`` stages.
-
-    Each stage reports the fraction of the media it has processed, so the shared ``hash`` and
-    ``decode`` steps are left out of the mean (decode events still check for cancelation).
-    """
-    done: dict[str, float] = {}
-
-    def report(event: ProgressEvent) -> None:
-        if event.stage == "hash":
-            return
-        if event.stage != "decode":
-            done[event.stage] = max(done.get(event.stage, 0.0), event.fraction)
-        total = sum(done.values()) / max(1, stages)
-        context.progress(min(0.99, total), event.stage)
-
-    return report
-
-
 def index_task(state: ServerState, task: Task, context: TaskContext) -> tuple[dict[str, Any], str]:
     """Fetch (if a URL), validate, index and store the video of an indexing task."""
-    from videoscope.api.assets import fetch_asset
-
     index_id = str(task.index_id)
     index = state.library.store.get_index(index_id)
     asset = state.assets.get(task.payload["asset_id"])
@@ -138,54 +117,63 @@ def _owned(state: ServerState, video_id: str) -> bool:
     return state.tasks.page("index", limit=1, filters={"video_id": video_id})[1] > 0
 
 
-def timeline_for_source(
-    state: ServerState,
-    source: dict[str, Any],
-    context: TaskContext | None,
-) -> Timeline:
-    """The timeline of an analyze source: an indexed video, an asset or a URL (indexed on the
-    fly with every stage, cached by content)."""
-    kind = source.get("type")
-    if kind == "video_id":
-        return state.library.store.get_timeline(
-            str(source.get("index_id")), str(source.get("video_id"))
-        )
-    if kind == "asset_id":
-        asset = state.assets.get(str(source.get("asset_id")))
-        indexed = indexed_video_of_asset(state, asset.id)
-        if indexed is not None:
-            return state.library.store.get_timeline(*indexed)
-        from videoscope.api.assets import fetch_asset
+def analyze_task(state: ServerState, task: Task, context: TaskContext) -> dict[str, Any]:
+    """Worker side: index (or load) the video, then analyze it."""
+    params: dict[str, Any] = task.payload["params"]
+    context.status("processing", "indexing")
+    timeline = timeline_for_source(state, task.payload["source"], context)
+    context.progress(0.95, "analyzing")
+    system = {"duration": timeline.video.duration}
+    if params.get("analysis_mode") == "time_based_metadata":
+        from videoscope.segments import analyze_timeline
 
-        path = fetch_asset(state, asset)
-    elif kind == "url":
-        from videoscope.api.assets import fetch_asset
+        result = analyze_timeline(timeline, params)
+        return {
+            "generation_id": result.generation_id,
+            "data": result.data,
+            "finish_reason": result.finish_reason,
+            "usage": {
+                "output_tokens": int(result.usage.get("output_tokens", 0)),
+                "input_tokens": int(result.usage.get("input_tokens", 0)),
+            },
+            "warnings": result.warnings,
+            "system_metadata": system,
+        }
+    answer = run_prompt(timeline, params)
+    return {**answer, "system_metadata": system}
 
-        asset = state.assets.create("url", "video", url=str(source.get("url")))
-        path = fetch_asset(state, asset)
-    else:
-        raise InvalidRequestError(
-            "video.type", f"{kind!r} is not supported", "use 'asset_id', 'url' or 'video_id'"
-        )
-    stages = build_stages(stage_names(), state.settings)
-    progress: Callable[[ProgressEvent], None] | None = (
-        stage_progress(context, len(stages)) if context is not None else None
+
+def embed_task(state: ServerState, task: Task, context: TaskContext) -> dict[str, Any]:
+    """Worker side: index the video (visual and speech stages), then embed its clips."""
+    from videoscope.embed import DEFAULT_CLIP
+
+    payload = task.payload
+    path = fetch_asset(state, state.assets.get(payload["asset_id"]))
+    stages = build_stages(EMBED_STAGES, state.settings)
+    timeline = index_video(
+        path,
+        stages,
+        cache_dir=state.settings.cache_dir,
+        progress=stage_progress(context, len(stages)),
     )
-    return index_video(path, stages, cache_dir=state.settings.cache_dir, progress=progress)
-
-
-def indexed_video_of_asset(state: ServerState, asset_id: str) -> tuple[str, str] | None:
-    """``(index_id, video_id)`` of a ready video indexed from ``asset_id``, if any still exists."""
-    page = 1
-    while True:
-        tasks, total = state.tasks.page("index", page=page, limit=100, filters={"status": "ready"})
-        for task in tasks:
-            if task.payload.get("asset_id") == asset_id and task.video_id and task.index_id:
-                try:
-                    state.library.store.get_video(task.index_id, task.video_id)
-                except NotFoundError:
-                    continue
-                return task.index_id, task.video_id
-        if page * 100 >= total:
-            return None
-        page += 1
+    response = embedder(state).embed_video(
+        timeline,
+        clip_length=payload.get("clip_length") or DEFAULT_CLIP,
+        scopes=payload["scopes"],
+        options=["visual-text", "audio"],
+    )
+    dumped = dump(response)
+    media = dumped.get("video_embedding") or dumped.get("audio_embedding")
+    start = payload.get("start") or 0.0
+    end = payload.get("end") or timeline.video.duration
+    segments = [
+        s
+        for s in (media or {}).get("segments", [])
+        if s.get("embedding_scope") == "video"
+        or (s.get("end_offset_sec", 0) > start and s.get("start_offset_sec", 0) < end)
+    ]
+    return {
+        "segments": segments,
+        "duration": timeline.video.duration,
+        "model_name": response.model_name,
+    }
