@@ -79,6 +79,8 @@ def index_video(
     )
     cache = _StageCache(Path(cache_dir) / digest, stages) if cache_dir is not None else None
     runnable = [s for s in stages if _applicable(s, info)]
+    if any(_decodes(s) for s in stages) and not any(_decodes(s) for s in runnable):
+        runnable = []  # only stages that read others' tracks are left: nothing to read
     if stages and not runnable:
         missing = "video" if not info.has_video else "audio"
         raise NotAVideoError(
@@ -90,7 +92,8 @@ def index_video(
             else "index it with the 'visual' model option",
         )
     cached = {s.name: cache.load(s) for s in runnable} if cache else {}
-    pending = [s for s in runnable if cached.get(s.name) is None]
+    # Stages that only read earlier tracks (scenes) need no decode of their own.
+    pending = [s for s in runnable if cached.get(s.name) is None and _decodes(s)]
     clock: dict[str, StepTime] = timings if timings is not None else {}
     decode_report, failures = (
         _run_decode(info, pending, report, clock) if pending else (DecodeReport(), {})
@@ -130,6 +133,11 @@ def index_video(
     timeline.validate_tracks()
     clock["total"] = StepTime(time.perf_counter() - started_wall, time.process_time() - started_cpu)
     return timeline
+
+
+def _decodes(stage: Stage) -> bool:
+    """Whether the stage takes frames or audio (else it only reads earlier stages' tracks)."""
+    return bool(stage.frame_rate or stage.wants_audio)
 
 
 def _applicable(stage: Stage, info: MediaInfo) -> bool:

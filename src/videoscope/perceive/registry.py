@@ -18,13 +18,15 @@ from videoscope.perceive.base import Stage
 ModelOption = Literal["visual", "audio"]
 
 #: Pipeline order matters: a stage's ``end`` may read the tracks of the stages before it.
-STAGES: dict[str, tuple[ModelOption, str]] = {
+#: ``"any"``: a stage that reads the others' tracks and serves either option (scenes, stories).
+STAGES: dict[str, tuple[ModelOption | Literal["any"], str]] = {
     "shots": ("visual", "videoscope.perceive.shots:ShotStage"),
     "silence": ("audio", "videoscope.perceive.silence:SilenceStage"),
     "speech": ("audio", "videoscope.perceive.speech:SpeechStage"),
     "text": ("visual", "videoscope.perceive.text:OnScreenTextStage"),
     "visual": ("visual", "videoscope.perceive.visual:VisualStage"),
     "audio_events": ("audio", "videoscope.perceive.audio_events:AudioEventStage"),
+    "scenes": ("any", "videoscope.perceive.scenes:SceneStage"),
 }
 
 
@@ -36,7 +38,7 @@ def stage_names(options: Iterable[ModelOption] = ("visual", "audio")) -> list[st
         raise ConfigError(
             f"model options {sorted(unknown)}", "unknown option", "use 'visual' and/or 'audio'"
         )
-    return [name for name, (option, _) in STAGES.items() if option in wanted]
+    return [name for name, (option, _) in STAGES.items() if option in wanted or option == "any"]
 
 
 def build_stages(names: Iterable[str], settings: Settings | None = None) -> list[Stage]:

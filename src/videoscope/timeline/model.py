@@ -98,6 +98,32 @@ class VisualTag(TimedItem):
     score: float = 1.0
 
 
+class Scene(TimedItem):
+    """Consecutive shots that belong together: one place, one shared graphic, one stretch of sound.
+
+    ``shots`` are the indices of its shots; ``boundary`` says what separates it from the scene
+    before (``"video_start"`` for the first), e.g. ``["visual_change 0.42", "silence 0.8s"]``.
+    """
+
+    index: int
+    shots: list[int] = Field(default_factory=list)
+    boundary: list[str] = Field(default_factory=list)
+
+
+class Story(TimedItem):
+    """Consecutive scenes on one topic: a news item, a report, a chapter of a program.
+
+    ``scenes`` are the indices of its scenes; ``boundary`` says what separates it from the story
+    before (e.g. ``["topic_shift 0.61", "title 'SPORTS'", "silence 1.2s"]``); ``title`` is the
+    on-screen text that appeared at its start, if any.
+    """
+
+    index: int
+    scenes: list[int] = Field(default_factory=list)
+    boundary: list[str] = Field(default_factory=list)
+    title: str | None = None
+
+
 class VideoRef(BaseModel):
     """Which video a timeline describes."""
 
@@ -141,9 +167,19 @@ class Embeddings(BaseModel):
 
 
 #: Tracks whose items must not overlap each other.
-_PARTITION_TRACKS = ("shots", "utterances", "silences")
+_PARTITION_TRACKS = ("shots", "utterances", "silences", "scenes", "stories")
 #: Every list-valued track of a :class:`Timeline`, in display order.
-TRACKS = ("shots", "words", "utterances", "silences", "texts", "audio_events", "visual_tags")
+TRACKS = (
+    "shots",
+    "words",
+    "utterances",
+    "silences",
+    "texts",
+    "audio_events",
+    "visual_tags",
+    "scenes",
+    "stories",
+)
 
 
 class Timeline(BaseModel):
@@ -157,6 +193,8 @@ class Timeline(BaseModel):
     texts: list[OnScreenText] = Field(default_factory=list)
     audio_events: list[AudioEvent] = Field(default_factory=list)
     visual_tags: list[VisualTag] = Field(default_factory=list)
+    scenes: list[Scene] = Field(default_factory=list)
+    stories: list[Story] = Field(default_factory=list)
     embeddings: dict[str, Embeddings] = Field(default_factory=dict, exclude=True)
     warnings: list[str] = Field(default_factory=list)
     stages: dict[str, dict[str, Any]] = Field(
