@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import json
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
 from tests.playground.conftest import Seeded
-from videoscope.api.routes.playground import STATIC
+from videoscope.api.routes.playground import STATIC, frame_jpeg
 from videoscope.samples import Truth
 from videoscope.segments import parse_request
 
@@ -110,6 +111,23 @@ def test_thumbnail_shows_the_frame_at_its_time(seeded: Seeded) -> None:
     # Three different photos: the frames of different shots differ clearly.
     assert np.abs(images[0] - images[1]).mean() > 20
     assert np.abs(images[1] - images[2]).mean() > 20
+
+
+def test_thumbnail_of_an_anamorphic_file_has_its_display_shape(tmp_path: Path) -> None:
+    """A 1024x576 picture stored as 704x576 with 16:11 pixels comes back 320x180, not 320x262."""
+    import av
+
+    path = tmp_path / "anamorphic.mp4"
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 704, 576, "yuv420p"
+        stream.codec_context.sample_aspect_ratio = Fraction(16, 11)
+        picture = np.zeros((576, 704, 3), np.uint8)
+        for _ in range(3):
+            container.mux(stream.encode(av.VideoFrame.from_ndarray(picture, format="rgb24")))
+        container.mux(stream.encode(None))
+    image = Image.open(io.BytesIO(frame_jpeg(str(path), 0, 0.0, 320)))
+    assert image.size == (320, 180)
 
 
 def test_search_hits_carry_evidence_and_thumbnails(seeded: Seeded) -> None:

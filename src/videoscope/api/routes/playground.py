@@ -252,7 +252,9 @@ def frame_jpeg(path: str, mtime_ns: int, at: float, max_side: int) -> bytes:
             pass
         if chosen is None:
             raise InvalidRequestError(path, f"no frame could be decoded at {at:.2f}s", "")
-        rgb = DecodedFrame(chosen, float(chosen.time), 0, info.video.rotation).rgb(max_side)
+        video = info.video
+        upright = DecodedFrame(chosen, 0.0, 0, video.rotation, video.sample_aspect_ratio)
+        rgb = upright.rgb(max_side)
     buffer = io.BytesIO()
     Image.fromarray(rgb).save(buffer, format="JPEG", quality=80)
     return buffer.getvalue()
