@@ -73,12 +73,12 @@ REQUEST: dict[str, Any] = {
             "description": "When the news is about rockets, space or the moon.",
             "fields": [
                 {"name": "summary", "type": "string"},
-                {"name": "first_event", "type": "timestamp"},
+                {"name": "first_event", "type": "timestamp", "format": "seconds"},
             ],
         },
     ],
     "temperature": 0,
-    "min_segment_duration": 1,
+    "min_segment_duration": 2,
 }
 
 

@@ -46,7 +46,7 @@ REQUEST: dict[str, Any] = {
             "description": "Each time the on-screen text changes.",
             "fields": [
                 {"name": "text", "type": "string", "description": "The on-screen text."},
-                {"name": "shown_at", "type": "timestamp"},
+                {"name": "shown_at", "type": "timestamp", "format": "seconds"},
             ],
         },
         {

@@ -10,6 +10,7 @@ import pytest
 from tests.segments.builders import news_timeline
 from videoscope.evaluate import check_format, segment_f1
 from videoscope.segments import (
+    AnalyzeRequestError,
     EvidenceIndex,
     LexicalScorer,
     analyze_timeline,
@@ -147,7 +148,7 @@ def test_time_ranges_and_hh_mm_ss_format() -> None:
             {
                 "id": "cuts",
                 "description": "every hard cut",
-                "fields": [{"name": "at", "type": "timestamp"}],
+                "fields": [{"name": "at", "type": "timestamp", "format": "hh:mm:ss"}],
                 "time_ranges": [{"start_time": 3.2, "end_time": 14.7}],
             }
         ],
@@ -188,7 +189,7 @@ def test_fields_are_typed_and_enums_valid() -> None:
     assert result.evidence["cuts"][0]["defaults"] == ["mystery"]
 
 
-def test_temperature_zero_is_deterministic_and_window_beyond_video_is_empty() -> None:
+def test_temperature_zero_is_deterministic_and_window_beyond_video_is_refused() -> None:
     definitions = [
         {
             "id": "rocket",
@@ -199,8 +200,8 @@ def test_temperature_zero_is_deterministic_and_window_beyond_video_is_empty() ->
     a = analyze_timeline(news_timeline(), {"segment_definitions": definitions}, scorer=SCORER)
     b = analyze_timeline(news_timeline(), {"segment_definitions": definitions}, scorer=SCORER)
     assert a.data == b.data and a.generation_id == b.generation_id
-    empty, _ = _run(definitions, start_time=40)
-    assert empty == {"rocket": []}
+    with pytest.raises(AnalyzeRequestError, match="start_time: 40 is not before the video's end"):
+        _run(definitions, start_time=40)
 
 
 def test_format_time_and_evidence_index() -> None:
@@ -221,7 +222,7 @@ def test_timestamps_never_round_past_the_video_end() -> None:
                 "id": "titles",
                 "description": "each caption",
                 "fields": [
-                    {"name": "at", "type": "timestamp"},
+                    {"name": "at", "type": "timestamp", "format": "hh:mm:ss"},
                     {"name": "all", "type": "time_array"},
                 ],
             }

@@ -27,7 +27,7 @@ REQUEST: dict[str, Any] = {
                 {"name": "angle", "type": "string", "enum": ["high", "low"]},
                 {"name": "team", "type": "string", "description": "name of the team"},
                 {"name": "points", "type": "integer"},
-                {"name": "moment", "type": "timestamp"},
+                {"name": "moment", "type": "timestamp", "format": "seconds"},
             ],
         }
     ]

@@ -128,11 +128,15 @@ def fields(draw: st.DrawFn, index: int) -> dict[str, Any]:
             field["items"]["enum"] = draw(values[item])
     elif kind in values and draw(st.booleans()):
         field["enum"] = draw(values[kind])
+    if kind == "timestamp":
+        field["format"] = draw(st.sampled_from(["seconds", "hh:mm:ss", "hh:mm:ss.fff"]))
     return field
 
 
 @st.composite
-def requests(draw: st.DrawFn) -> dict[str, Any]:
+def requests(draw: st.DrawFn, duration: float) -> dict[str, Any]:
+    """A request the SDK's rules allow for a video of ``duration`` seconds: time ranges of at
+    least 2 s inside the video, apart from each other, and never with durations or a window."""
     definitions = []
     for i in range(draw(st.integers(1, 4))):
         definition: dict[str, Any] = {
@@ -140,25 +144,30 @@ def requests(draw: st.DrawFn) -> dict[str, Any]:
             "description": draw(st.sampled_from(DESCRIPTIONS)),
             "fields": [draw(fields(j)) for j in range(draw(st.integers(0, 4)))],
         }
-        if draw(st.integers(0, 3)) == 0:
-            ranges = []
+        if duration >= 2.0 and draw(st.integers(0, 3)) == 0:
+            ranges, a = [], draw(st.floats(0, duration - 2.0))
             for _ in range(draw(st.integers(1, 2))):
-                a = draw(st.floats(0, 60))
-                ranges.append({"start_time": a, "end_time": a + draw(st.floats(0.5, 40))})
+                if a + 2.0 > duration:
+                    break
+                b = draw(st.floats(a + 2.0, duration))
+                ranges.append({"start_time": a, "end_time": b})
+                a = b
             definition["time_ranges"] = ranges
         definitions.append(definition)
     raw: dict[str, Any] = {
         "segment_definitions": definitions,
         "segment_time_format": draw(st.sampled_from(["seconds", "hh:mm:ss", "hh:mm:ss.fff"])),
     }
-    low = draw(st.one_of(st.none(), st.floats(0.1, 6.0)))
+    if any("time_ranges" in d for d in definitions):
+        return raw
+    low = draw(st.one_of(st.none(), st.floats(2.0, 6.0)))
     if low is not None:
         raw["min_segment_duration"] = low
     if draw(st.booleans()):
-        raw["max_segment_duration"] = (low or 0.1) + draw(st.floats(0.0, 12.0))
-    if draw(st.integers(0, 3)) == 0:
-        a = draw(st.floats(0, 50))
-        raw["start_time"], raw["end_time"] = a, a + draw(st.floats(0.5, 60))
+        raw["max_segment_duration"] = (low or 2.0) + draw(st.floats(0.0, 12.0))
+    if duration >= 1.0 and draw(st.integers(0, 3)) == 0:
+        a = draw(st.floats(0, duration - 1.0))
+        raw["start_time"], raw["end_time"] = a, draw(st.floats(a + 1.0, duration))
     return raw
 
 
@@ -180,10 +189,11 @@ def _assert_sorted(spans: Sequence[tuple[float, float]]) -> None:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(timeline=timelines(), raw=requests())
+@given(timeline=timelines(), draws=st.data())
 def test_random_schema_on_random_timeline_is_always_valid(
-    timeline: Timeline, raw: dict[str, Any]
+    timeline: Timeline, draws: st.DataObject
 ) -> None:
+    raw = draws.draw(requests(timeline.video.duration))
     result = analyze_timeline(timeline, raw, verbose=True, scorer=SCORER)
     duration = timeline.video.duration
     report = check_format(result.data, raw, duration)
@@ -220,10 +230,11 @@ def chunk_options(draw: st.DrawFn) -> ChunkOptions:
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
-@given(timeline=timelines(), raw=requests(), options=chunk_options())
+@given(timeline=timelines(), draws=st.data(), options=chunk_options())
 def test_chunked_judging_keeps_the_output_valid(
-    timeline: Timeline, raw: dict[str, Any], options: ChunkOptions
+    timeline: Timeline, draws: st.DataObject, options: ChunkOptions
 ) -> None:
+    raw = draws.draw(requests(timeline.video.duration))
     judge = ThresholdJudge(floor=0.12)  # relative to each chunk: chunking changes its answers
     content = ContentOptions(chunks=options)
     result = analyze_timeline(

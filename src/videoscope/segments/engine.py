@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field
 from videoscope.backends.base import LanguageModel
 from videoscope.backends.registry import LlmChoice, load_llm
 from videoscope.config import AnalyzeSettings, get_settings
+from videoscope.evaluate.schema import parse_time
 from videoscope.evaluate.validity import check_format
 from videoscope.perceive.base import ProgressCallback, Stage
 from videoscope.segments.chunks import ChunkOptions
@@ -125,6 +126,7 @@ def analyze_timeline(
         AnalyzeRequestError: the request breaks the contract (names definition and field).
     """
     req = parse_request(request)
+    req.check_video(timeline.video.duration)
     fmt = req.segment_time_format
     resolution = 1.0 if fmt == "hh:mm:ss" else 0.001
     end_q = video_end(timeline, resolution)
@@ -172,6 +174,7 @@ def analyze_timeline(
         data[definition.id], evidence[definition.id] = [], []
         for seg in segments:
             filled = filler.fill(definition, gatherer.gather(seg), fmt_time)
+            _own_formats(definition, filled.values)
             data[definition.id].append(
                 {
                     "start_time": fmt_time(seg.start),
@@ -210,6 +213,14 @@ def analyze_timeline(
         plans=plans if verbose else None,
         warnings=warnings,
     )
+
+
+def _own_formats(definition: SegmentDefinition, values: dict[str, Any]) -> None:
+    """Give each ``timestamp`` field its own ``format`` (filled in ``segment_time_format``)."""
+    for spec in definition.fields:
+        seconds = parse_time(values.get(spec.name)) if spec.format else None
+        if spec.format and seconds is not None:
+            values[spec.name] = format_time(seconds, spec.format)
 
 
 def _window(req: AnalyzeRequest, end: float) -> Interval | None:
@@ -298,8 +309,6 @@ def _guard(
 ) -> tuple[dict[str, list[dict[str, Any]]], dict[str, list[dict[str, Any]]], int]:
     """Final check with :func:`check_format` (plus max duration and the window); a segment that
     fails is dropped and logged as a bug, so the returned data is always valid."""
-    from videoscope.evaluate.schema import parse_time
-
     schema = req.schema_dict()
     dropped = 0
     for _ in range(3):

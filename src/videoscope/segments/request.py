@@ -15,6 +15,7 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -26,14 +27,27 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from videoscope.errors import VideoscopeError
 from videoscope.evaluate.schema import Schema, parse_time
 
-#: Limits as Twelve Labs documents them for time-based metadata.
-MAX_DEFINITIONS = 10
+#: Limits as the ``twelvelabs`` SDK (1.3.6) documents them for time-based metadata.
+MAX_DEFINITIONS = 20
 MAX_FIELDS = 20
 MAX_ENUM_VALUES = 100
+MAX_MEDIA_SOURCES = 4
+#: Shortest ``min_segment_duration`` / ``max_segment_duration`` and ``time_ranges`` entry (s).
+MIN_SEGMENT_SECONDS = 2.0
+#: The ``start_time``..``end_time`` window: at least 1 s, at most 2 h.
+MIN_WINDOW_SECONDS = 1.0
+MAX_WINDOW_SECONDS = 2 * 3600.0
+#: Longest video: 2 h analysed whole, 4 h when a window (of at most 2 h) is given.
+MAX_WHOLE_VIDEO_SECONDS = 2 * 3600.0
+MAX_VIDEO_SECONDS = 4 * 3600.0
+#: ``max_tokens`` range for time-based metadata; ``"unlimited"`` needs ``pegasus1.6``.
+MIN_TBM_TOKENS, MAX_TOKENS = 2048, 98_304
 #: Field names that collide with the segment envelope (``start_time``, ``end_time``, ``metadata``)
 #: or with the verbose output's ``evidence`` key.
 RESERVED_FIELD_NAMES = frozenset({"start_time", "end_time", "metadata", "evidence"})
 _NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")
+#: Tolerance when comparing request times with a measured duration (container rounding).
+_EPS = 1e-3
 _ID_RE = re.compile(r"^[A-Za-z0-9_\-][A-Za-z0-9_\-.]{0,63}$")
 
 FieldType = Literal["string", "boolean", "number", "integer", "array", "timestamp", "time_array"]
@@ -42,9 +56,12 @@ TimeFormat = Literal["seconds", "hh:mm:ss", "hh:mm:ss.fff"]
 
 
 class AnalyzeRequestError(VideoscopeError):
-    """An analyze request breaks the contract; ``subject`` names the definition and field."""
+    """An analyze request breaks the contract; ``subject`` names the definition and field.
 
-    code = "invalid_analyze_request"
+    The code is Twelve Labs' ``parameter_invalid`` (HTTP 400, the SDK's ``BadRequestError``).
+    """
+
+    code = "parameter_invalid"
 
 
 def _seconds(value: Any) -> Any:
@@ -104,6 +121,8 @@ class FieldDefinition(BaseModel):
     description: str = ""
     enum: list[Any] | None = None
     items: ItemDefinition | None = None
+    #: Output format of a ``timestamp`` field (required there, refused on any other type).
+    format: TimeFormat | None = None
 
     @field_validator("name")
     @classmethod
@@ -119,6 +138,13 @@ class FieldDefinition(BaseModel):
 
     @model_validator(mode="after")
     def _enum_fits(self) -> Self:
+        if self.type == "timestamp" and self.format is None:
+            raise ValueError(
+                "format is required for timestamp type; allowed values: seconds, hh:mm:ss, "
+                "hh:mm:ss.fff"
+            )
+        if self.type != "timestamp" and self.format is not None:
+            raise ValueError(f"format is only allowed on timestamp fields, not on {self.type}")
         if self.items is not None and self.type != "array":
             raise ValueError(f"'items' is only allowed on array fields, not on {self.type}")
         if self.enum is not None:
@@ -154,8 +180,32 @@ class TimeRange(BaseModel):
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if self.end_time <= self.start_time:
-            raise ValueError(f"end_time {self.end_time:g} is not after start_time")
+        if self.end_time - self.start_time < MIN_SEGMENT_SECONDS:
+            raise ValueError(
+                f"end_time {self.end_time:g} must be at least {MIN_SEGMENT_SECONDS:g} s after "
+                f"start_time {self.start_time:g}"
+            )
+        return self
+
+
+class MediaSource(BaseModel):
+    """A reference image of a definition: a ``name`` and exactly one of three sources."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=256)
+    media_type: Literal["image"] = "image"
+    url: str | None = Field(default=None, max_length=4096)
+    asset_id: str | None = Field(default=None, max_length=64)
+    base64_string: str | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        given = [k for k in ("url", "asset_id", "base64_string") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError(
+                f"give exactly one of url, asset_id, base64_string (got {given or 'none'})"
+            )
         return self
 
 
@@ -168,6 +218,8 @@ class SegmentDefinition(BaseModel):
     description: str
     fields: list[FieldDefinition] = Field(default_factory=list)
     time_ranges: list[TimeRange] | None = None
+    #: Reference images (the SDK's ``SmeMediaSource``): validated, not yet used for matching.
+    media_sources: list[MediaSource] | None = Field(default=None, max_length=MAX_MEDIA_SOURCES)
 
     @field_validator("id")
     @classmethod
@@ -181,6 +233,18 @@ class SegmentDefinition(BaseModel):
     def _described(cls, value: str) -> str:
         if not value.strip():
             raise ValueError("description must say what a segment is")
+        return value
+
+    @field_validator("time_ranges")
+    @classmethod
+    def _ranges_apart(cls, value: list[TimeRange] | None) -> list[TimeRange] | None:
+        ordered = sorted(value or [], key=lambda r: r.start_time)
+        for first, second in itertools.pairwise(ordered):
+            if second.start_time < first.end_time:
+                raise ValueError(
+                    f"time ranges [{first.start_time:g}, {first.end_time:g}] and "
+                    f"[{second.start_time:g}, {second.end_time:g}] overlap (touching is allowed)"
+                )
         return value
 
     @field_validator("fields")
@@ -201,12 +265,25 @@ class AnalyzeRequest(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     segment_definitions: list[SegmentDefinition]
-    min_segment_duration: float | None = Field(default=None, gt=0)
-    max_segment_duration: float | None = Field(default=None, gt=0)
+    min_segment_duration: float | None = Field(default=None, ge=MIN_SEGMENT_SECONDS)
+    max_segment_duration: float | None = Field(default=None, ge=MIN_SEGMENT_SECONDS)
     start_time: float | None = Field(default=None, ge=0)
     end_time: float | None = Field(default=None, gt=0)
     segment_time_format: TimeFormat = "seconds"
     temperature: float = Field(default=0.0, ge=0.0, le=1.0)
+    #: The ``model_name`` values the SDK lists (recorded; the configured backends do the work).
+    model_name: Literal["pegasus1.5", "pegasus1.6"] = "pegasus1.5"
+    max_tokens: int | Literal["unlimited"] = 32_768
+
+    @field_validator("max_tokens")
+    @classmethod
+    def _tokens_in_range(cls, value: int | str) -> int | str:
+        if isinstance(value, int) and not MIN_TBM_TOKENS <= value <= MAX_TOKENS:
+            raise ValueError(
+                f"{value} is outside {MIN_TBM_TOKENS}..{MAX_TOKENS} for time_based_metadata "
+                "(or use 'unlimited' with pegasus1.6)"
+            )
+        return value
 
     @field_validator("start_time", "end_time", mode="before")
     @classmethod
@@ -221,12 +298,23 @@ class AnalyzeRequest(BaseModel):
             if isinstance(fmt, Mapping):
                 kind = fmt.get("type", "segment_definitions")
                 if kind != "segment_definitions":
-                    raise ValueError(f"response_format.type {kind!r} is not 'segment_definitions'")
-                data = {**data, "segment_definitions": fmt.get("segment_definitions")}
+                    raise ValueError(
+                        f"response_format.type {kind!r} is not 'segment_definitions' "
+                        "(time_based_metadata requires it)"
+                    )
+                lifted = {"segment_definitions": fmt.get("segment_definitions")}
+                if "segment_time_format" in fmt:
+                    lifted["segment_time_format"] = fmt["segment_time_format"]
+                data = {**data, **lifted}
         if isinstance(data, Mapping):
             mode = data.get("analysis_mode", "time_based_metadata")
             if mode != "time_based_metadata":
                 raise ValueError(f"analysis_mode {mode!r} is not 'time_based_metadata'")
+            if data.get("prompt") is not None:
+                raise ValueError(
+                    "prompt is not supported when analysis_mode is time_based_metadata: describe "
+                    "segments in segment_definitions[].description"
+                )
         return data
 
     @model_validator(mode="after")
@@ -243,10 +331,77 @@ class AnalyzeRequest(BaseModel):
         low, high = self.min_segment_duration, self.max_segment_duration
         if low is not None and high is not None and high < low:
             raise ValueError(f"max_segment_duration {high:g} is below min_segment_duration {low:g}")
+        ranged = [d.id for d in defs if d.time_ranges]
+        if ranged:
+            clash = [
+                name
+                for name in (
+                    "min_segment_duration",
+                    "max_segment_duration",
+                    "start_time",
+                    "end_time",
+                )
+                if getattr(self, name) is not None
+            ]
+            if clash:
+                raise ValueError(
+                    f"{', '.join(clash)} cannot be combined with segment_definitions[].time_ranges "
+                    f"(set on {ranged}): use one or the other"
+                )
+            if self.max_tokens == "unlimited":
+                raise ValueError("max_tokens 'unlimited' cannot be combined with time_ranges")
+        if self.max_tokens == "unlimited" and self.model_name != "pegasus1.6":
+            raise ValueError(
+                f"max_tokens 'unlimited' requires model_name 'pegasus1.6', not {self.model_name!r}"
+            )
         start, end = self.start_time, self.end_time
-        if start is not None and end is not None and end <= start:
-            raise ValueError(f"end_time {self.end_time:g} is not after start_time")
+        if start is not None and end is not None:
+            if end - start < MIN_WINDOW_SECONDS:
+                raise ValueError(
+                    f"the window end_time - start_time is {end - start:g} s, below "
+                    f"{MIN_WINDOW_SECONDS:g} s"
+                )
+            if end - start > MAX_WINDOW_SECONDS:
+                raise ValueError(
+                    f"the window end_time - start_time is {end - start:g} s, over 2 hours "
+                    f"({MAX_WINDOW_SECONDS:g} s)"
+                )
         return self
+
+    def check_video(self, duration: float) -> None:
+        """Check the request against the video it analyses (window, time ranges, length).
+
+        Raises:
+            AnalyzeRequestError: the window or a time range lies outside the video, or the video is
+                over 4 hours (over 2 hours without a ``start_time``/``end_time`` window).
+        """
+        hours = f"{duration / 3600:.2f} h"
+        if duration > MAX_VIDEO_SECONDS + _EPS:
+            raise AnalyzeRequestError("video", f"lasts {hours}, over the 4 hour limit")
+        start = self.start_time or 0.0
+        end = duration if self.end_time is None else self.end_time
+        if duration > MAX_WHOLE_VIDEO_SECONDS + _EPS and end - start > MAX_WINDOW_SECONDS + _EPS:
+            raise AnalyzeRequestError(
+                "video",
+                f"lasts {hours}: over 2 hours only a window can be analysed",
+                "set start_time and end_time at most 2 hours apart",
+            )
+        if start >= duration:
+            raise AnalyzeRequestError(
+                "start_time", f"{start:g} is not before the video's end ({duration:g} s)"
+            )
+        if end > duration + _EPS:
+            raise AnalyzeRequestError(
+                "end_time", f"{end:g} is after the video's end ({duration:g} s)"
+            )
+        for i, definition in enumerate(self.segment_definitions):
+            for j, time_range in enumerate(definition.time_ranges or []):
+                if time_range.end_time > duration + _EPS:
+                    raise AnalyzeRequestError(
+                        f"definition {definition.id!r} (segment_definitions[{i}]) time_ranges[{j}]",
+                        f"end_time {time_range.end_time:g} is after the video's end "
+                        f"({duration:g} s)",
+                    )
 
     def schema_dict(self) -> dict[str, Any]:
         """The request as plain JSON data (``segment_definitions`` + ``min_segment_duration``)."""
