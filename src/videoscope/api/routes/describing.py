@@ -144,4 +144,17 @@ def summarize(body: SummarizeRequest, state: State) -> dict[str, Any]:
     module = require_describer("summarize")
     timeline = named_timeline(state, None, body.video_id, body.index_id)
     result = dict(module.summarize(timeline, body.type, body.prompt))
+    for key in ("chapters", "highlights"):
+        if result.get(key) is not None:
+            result[key] = [_sdk_times(item) for item in result[key]]
     return {"id": str(uuid.uuid4()), "summarize_type": body.type, **result}
+
+
+def _sdk_times(item: Any) -> dict[str, Any]:
+    """A chapter or highlight as both SDKs type it: ``start``/``end`` whole seconds (SDK 1.2.0
+    and 1.3.x declare them ``int``), the exact times in ``start_sec``/``end_sec``. Rounding (not
+    floor/ceil) keeps back-to-back chapters back to back."""
+    out = dict(item.model_dump() if hasattr(item, "model_dump") else item)
+    start, end = float(out["start"]), float(out["end"])
+    out.update(start=round(start), end=round(end), start_sec=start, end_sec=end)
+    return out
