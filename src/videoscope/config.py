@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 from pydantic_settings import (
@@ -80,6 +80,23 @@ class AnalyzeSettings(BaseModel):
     llm_judge: bool = True
 
 
+class ClusterSettings(BaseModel):
+    """Where indexing runs: in this process, or on a Ray cluster (docs/scale.md)."""
+
+    #: ``local``: this process; ``ray``: one actor per worker process on a Ray cluster (the
+    #: library should then be PostgreSQL, ``database_url``, so every node shares it).
+    engine: Literal["local", "ray"] = "local"
+    #: The Ray cluster: ``auto`` (started with ``ray start``), ``ray://HOST:PORT`` or ``local``
+    #: (a private one-machine cluster).
+    address: str = "auto"
+    #: Worker actors; None: one per ``cpus_per_worker`` of the cluster's CPUs.
+    workers: int | None = None
+    #: CPUs Ray reserves for each worker actor.
+    cpus_per_worker: float = 1.0
+    #: Times a video is retried when its worker process dies.
+    max_retries: int = 2
+
+
 class Settings(BaseSettings):
     """All of videoscope's settings."""
 
@@ -98,6 +115,7 @@ class Settings(BaseSettings):
     database_url: str | None = None
     server: ServerSettings = Field(default_factory=ServerSettings)
     analyze: AnalyzeSettings = Field(default_factory=AnalyzeSettings)
+    cluster: ClusterSettings = Field(default_factory=ClusterSettings)
     #: Worker threads per model (ONNX Runtime / CTranslate2 intra-op threads); 0 = all cores.
     threads: int = 0
 

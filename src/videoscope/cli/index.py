@@ -7,12 +7,20 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
-from videoscope.config import get_settings
+from videoscope.config import Settings, get_settings
 from videoscope.library.ingest import add_to_library
 from videoscope.library.service import VideoLibrary
+from videoscope.library.store import NewVideo, Store
 from videoscope.perceive.base import ProgressEvent, Stage
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.registry import ModelOption, build_stages, stage_names
@@ -40,10 +48,18 @@ def index_command(
         str | None,
         typer.Option(help="Also store the videos in this library index (created if missing)."),
     ] = None,
+    cluster: Annotated[
+        str | None,
+        typer.Option(
+            help="Index on a Ray cluster: 'auto', 'ray://HOST:PORT' or 'local' "
+            "(default: the [cluster] settings; see docs/scale.md)."
+        ),
+    ] = None,
 ) -> None:
-    """Index videos into multimodal Timelines (shots, speech, on-screen text, silences...)."""
+    """Index videos (files, folders of videos, or .txt lists of paths) into multimodal
+    Timelines (shots, speech, on-screen text, silences...)."""
     settings = get_settings()
-    paths = list(files or [])
+    paths = expand_inputs(files or [])
     if sample:
         paths.append(ensure_demo_video(settings.home / "samples")[0])
     if not paths:
@@ -58,6 +74,10 @@ def index_command(
     if index is not None:
         library = VideoLibrary(settings)
         library_index_id = library.index_named(index, create=True, options=chosen_options).id
+    if cluster is not None or settings.cluster.engine == "ray":
+        stored = (library.store, library_index_id) if library is not None else None
+        _index_on_cluster(paths, names, settings, cluster, stored, out, json_output, console)
+        return
     for path in paths:
         pipeline = build_stages(names, settings)  # stages keep per-video state: fresh ones each
         cache_dir = None if no_cache else settings.cache_dir
@@ -71,13 +91,82 @@ def index_command(
                 text_embedder=library.text_embedder,
             )
             console.print(f"stored in index {index!r} as video {record.id}")
-        if out is not None:
-            out.mkdir(parents=True, exist_ok=True)
-            (out / f"{path.stem}.timeline.json").write_text(timeline.model_dump_json(indent=1))
-        if json_output:
-            typer.echo(timeline.model_dump_json(indent=1))
+        _report(path, timeline, out, json_output, console)
+
+
+#: File name endings ``index FOLDER`` picks up.
+MEDIA_SUFFIXES = frozenset(
+    {
+        *(".mp4", ".m4v", ".mov", ".mkv", ".webm", ".avi", ".mpg", ".mpeg", ".ts", ".mts"),
+        *(".mxf", ".flv", ".wmv", ".3gp", ".ogv"),
+        *(".wav", ".mp3", ".m4a", ".flac", ".ogg", ".opus"),
+    }
+)
+
+
+def expand_inputs(inputs: list[Path]) -> list[Path]:
+    """Files as given, folders as the media files inside them (recursively, sorted), and
+    ``.txt`` files as lists of paths (one per line, ``#`` comments; relative to the list)."""
+    paths: list[Path] = []
+    for item in inputs:
+        if item.is_dir():
+            paths.extend(sorted(p for p in item.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES))
+        elif item.suffix.lower() == ".txt" and item.is_file():
+            lines = (line.strip() for line in item.read_text().splitlines())
+            paths.extend(item.parent / line for line in lines if line and not line.startswith("#"))
         else:
-            print_summary(timeline, console)
+            paths.append(item)
+    return paths
+
+
+def _index_on_cluster(
+    paths: list[Path],
+    names: list[str],
+    settings: Settings,
+    address: str | None,
+    stored: tuple[Store, str] | None,
+    out: Path | None,
+    json_output: bool,
+    console: Console,
+) -> None:
+    """Index ``paths`` on a Ray cluster, storing each video as it finishes (docs/scale.md)."""
+    from videoscope.cluster import RayIndexer
+
+    with RayIndexer(settings, address=address) as indexer, _video_bar(console) as bar:
+        task = bar.add_task("videos", total=len(paths))
+        for done in indexer.index(paths, names, embed_texts=stored is not None):
+            bar.advance(task)
+            if done.timeline is None:
+                console.print(f"[red]error:[/] {done.error}")
+                continue
+            if stored is not None:
+                store, index_id = stored
+                video = NewVideo(filename=done.path.name, size_bytes=done.path.stat().st_size)
+                record = store.add_video(index_id, video, done.timeline, done.moments)
+                console.print(f"stored as video {record.id}")
+            _report(done.path, done.timeline, out, json_output, console)
+
+
+def _report(
+    path: Path, timeline: Timeline, out: Path | None, json_output: bool, console: Console
+) -> None:
+    if out is not None:
+        out.mkdir(parents=True, exist_ok=True)
+        (out / f"{path.stem}.timeline.json").write_text(timeline.model_dump_json(indent=1))
+    if json_output:
+        typer.echo(timeline.model_dump_json(indent=1))
+    else:
+        print_summary(timeline, console)
+
+
+def _video_bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description:<8}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+    )
 
 
 def index_with_progress(
