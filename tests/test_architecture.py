@@ -22,6 +22,7 @@ PACKAGE_LAYERS: list[tuple[str, ...]] = [
     ("videoscope.engine",),
     (
         "videoscope.classify",
+        "videoscope.cluster",
         "videoscope.describe",
         "videoscope.embed",
         "videoscope.search",
