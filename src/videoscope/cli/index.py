@@ -20,7 +20,7 @@ from rich.table import Table
 from videoscope.config import Settings, get_settings
 from videoscope.library.ingest import add_to_library
 from videoscope.library.service import VideoLibrary
-from videoscope.library.store import NewVideo, Store
+from videoscope.library.store import Store
 from videoscope.perceive.base import ProgressEvent, Stage
 from videoscope.perceive.pipeline import index_video
 from videoscope.perceive.registry import ModelOption, build_stages, stage_names
@@ -141,8 +141,14 @@ def _index_on_cluster(
                 continue
             if stored is not None:
                 store, index_id = stored
-                video = NewVideo(filename=done.path.name, size_bytes=done.path.stat().st_size)
-                record = store.add_video(index_id, video, done.timeline, done.moments)
+                record = add_to_library(
+                    store,
+                    index_id,
+                    done.path,
+                    done.timeline,
+                    text_embedder=None,
+                    moments=done.moments,
+                )
                 console.print(f"stored as video {record.id}")
             _report(done.path, done.timeline, out, json_output, console)
 

@@ -71,12 +71,16 @@ def add_to_library(
     *,
     text_embedder: TextEmbedder | None,
     user_metadata: dict[str, Any] | None = None,
+    moments: list[MomentInput] | None = None,
 ) -> VideoRecord:
-    """Store ``timeline`` of the video at ``path`` in index ``index_id`` with its moments."""
+    """Store ``timeline`` of the video at ``path`` in index ``index_id`` with its moments
+    (``moments`` when already computed, e.g. on a cluster worker; else computed here)."""
     file = Path(path)
     video = NewVideo(
         filename=file.name,
         size_bytes=file.stat().st_size if file.exists() else None,
         user_metadata=user_metadata,
     )
-    return store.add_video(index_id, video, timeline, timeline_moments(timeline, text_embedder))
+    if moments is None:
+        moments = timeline_moments(timeline, text_embedder)
+    return store.add_video(index_id, video, timeline, moments)
